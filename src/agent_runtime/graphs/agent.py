@@ -1,0 +1,141 @@
+"""The `agent` graph: a tool-calling loop around the configured chat model."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatResult
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from langgraph.store.base import BaseStore
+
+from agent_runtime.graphs.config import DEFAULT_SYSTEM_PROMPT, GraphConfig, parse_graph_config
+from agent_runtime.graphs.models import (
+    ModelParams,
+    ProviderEnv,
+    chat_model_for,
+    resolve_model_params,
+)
+from agent_runtime.graphs.spec import AnyGraph, Checkpointer, GraphSpec
+
+logger = logging.getLogger(__name__)
+
+AGENT_GRAPH_ID = "agent"
+Tool = BaseTool | Callable[..., Any]
+
+
+def build_agent(
+    config: RunnableConfig | None,
+    env: ProviderEnv,
+    *,
+    checkpointer: Checkpointer | None,
+    store: BaseStore | None,
+    tools: Sequence[Tool] = (),
+) -> AnyGraph:
+    """The compiled agent for this run's `configurable`, shared by runs configured alike."""
+    graph_config = parse_graph_config(config)
+    params = resolve_model_params(graph_config, env)
+    return _COMPILED.get(
+        params, graph_config.effective_system_prompt, tuple(tools), checkpointer, store
+    )
+
+
+def agent_spec(env: ProviderEnv, tools: Sequence[Tool] = ()) -> GraphSpec:
+    """Register the agent graph with the given provider settings and tools."""
+
+    def build(
+        config: RunnableConfig, checkpointer: Checkpointer | None, store: BaseStore | None
+    ) -> AnyGraph:
+        return build_agent(config, env, checkpointer=checkpointer, store=store, tools=tools)
+
+    return GraphSpec(
+        graph_id=AGENT_GRAPH_ID,
+        description="A ReAct agent that answers with the configured chat model and tools.",
+        config_schema=GraphConfig,
+        build=build,
+        schema_graph=schema_only_agent,
+    )
+
+
+@cache
+def schema_only_agent() -> AnyGraph:
+    """The agent's structure with a model that cannot run: enough for its schemas."""
+    return _compile(_SchemaOnlyModel(), DEFAULT_SYSTEM_PROMPT, (), None, None)
+
+
+def _compile(
+    model: BaseChatModel,
+    system_prompt: str,
+    tools: tuple[Tool, ...],
+    checkpointer: Checkpointer | None,
+    store: BaseStore | None,
+) -> AnyGraph:
+    return create_agent(
+        model,
+        list(tools),
+        system_prompt=system_prompt,
+        checkpointer=checkpointer,
+        store=store,
+        name=AGENT_GRAPH_ID,
+    )
+
+
+class _CompiledAgents:
+    """A small LRU of compiled agents.
+
+    Tools, checkpointers and stores are keyed by identity (tools are not hashable); each entry
+    keeps references to them so an id cannot be reused by another object while it is cached.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self._maxsize = maxsize
+        self._entries: OrderedDict[tuple[Any, ...], tuple[AnyGraph, tuple[object, ...]]]
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        params: ModelParams,
+        system_prompt: str,
+        tools: tuple[Tool, ...],
+        checkpointer: Checkpointer | None,
+        store: BaseStore | None,
+    ) -> AnyGraph:
+        key = (params, system_prompt, tuple(map(id, tools)), id(checkpointer), id(store))
+        with self._lock:
+            if (entry := self._entries.get(key)) is not None:
+                self._entries.move_to_end(key)
+                return entry[0]
+            graph = _compile(chat_model_for(params), system_prompt, tools, checkpointer, store)
+            self._entries[key] = (graph, (tools, checkpointer, store))
+            if len(self._entries) > self._maxsize:
+                self._entries.popitem(last=False)
+        logger.debug("compiled agent graph", extra={"cached_graphs": len(self._entries)})
+        return graph
+
+
+_COMPILED = _CompiledAgents(maxsize=64)
+
+
+class _SchemaOnlyModel(BaseChatModel):
+    @property
+    def _llm_type(self) -> str:
+        return "schema-only"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        raise RuntimeError("The schema-only agent graph cannot generate; build it for a run")

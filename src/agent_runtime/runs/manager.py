@@ -1,0 +1,371 @@
+"""The run manager: creates runs, hands them to workers, cancels them, reports outcomes.
+
+Runs never execute in the request that created them: a request stores the run and queues it;
+one of `jobs` worker coroutines executes it as its own task, so cancelling that task stops the
+graph wherever it is (the model call included, which closes its connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from agent_runtime.errors import Conflict, NotFound, NotImplementedFeature
+from agent_runtime.runs.events import EventBroker, RunEventLog
+from agent_runtime.runs.executor import RunOutcome, run_config, stream_graph
+from agent_runtime.runs.queue import MemoryRunQueue
+from agent_runtime.runs.serde import dumps
+from agent_runtime.runs.state import read_final_state
+from agent_runtime.schemas.common import utcnow
+from agent_runtime.schemas.runs import Run, RunCreateStateful
+from agent_runtime.schemas.threads import Thread
+from agent_runtime.services import Services
+from agent_runtime.storage.base import ACTIVE_RUN_STATUSES, Owner, ThreadStateUpdate
+
+logger = logging.getLogger(__name__)
+
+CancelAction = Literal["interrupt", "rollback"]
+_MAX_OUTCOMES = 10_000
+
+
+class RunManager:
+    def __init__(
+        self, services: Services, broker: EventBroker, queue: MemoryRunQueue, jobs: int
+    ) -> None:
+        self.services = services
+        self.broker = broker
+        self._queue = queue
+        self._jobs = jobs
+        self._workers: list[asyncio.Task[None]] = []
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._finished: dict[str, asyncio.Event] = {}
+        self._outcomes: OrderedDict[str, RunOutcome] = OrderedDict()
+        self._cancel_actions: dict[str, CancelAction] = {}
+        self._thread_locks: dict[str, _CountedLock] = {}
+
+    async def start(self) -> None:
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"run-worker-{i}") for i in range(self._jobs)
+        ]
+
+    async def stop(self, grace: float) -> None:
+        """Let executing runs finish within `grace` seconds, then interrupt the rest."""
+        if self._tasks:
+            logger.info("waiting for runs", extra={"runs": len(self._tasks)})
+            await asyncio.wait(list(self._tasks.values()), timeout=grace)
+        for task in list(self._tasks.values()):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks.values()), timeout=5)
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+
+    async def create(
+        self,
+        owner: Owner,
+        thread_id: str | None,
+        request: RunCreateStateful,
+        headers: dict[str, str] | None = None,
+    ) -> Run:
+        """Store and queue a run; `thread_id=None` makes a stateless run on a new thread."""
+        services = self.services
+        _reject_unsupported(request)
+        assistant_id = services.resolve_assistant_id(request.assistant_id)
+        assistant = await services.assistants.get(owner, assistant_id)
+        if assistant is None:
+            raise NotFound(f"Assistant {request.assistant_id} not found")
+        if headers:
+            configurable = {**(request.config.get("configurable") or {}), **headers}
+            request.config = {**request.config, "configurable": configurable}
+
+        stateless = thread_id is None
+        thread_id = thread_id or str(uuid.uuid4())
+        async with self._thread_lock(thread_id):
+            thread = await self._thread_for_run(owner, thread_id, request, stateless)
+            await self._apply_multitask(thread, request)
+            now = utcnow()
+            run = Run(
+                run_id=str(uuid.uuid4()),
+                thread_id=thread.thread_id,
+                assistant_id=assistant.assistant_id,
+                status="pending",
+                metadata=_stamp(request.metadata, owner),
+                kwargs={
+                    **request.model_dump(mode="json"),
+                    "graph_id": assistant.graph_id,
+                    "temporary": stateless,
+                },
+                multitask_strategy=request.multitask_strategy,
+                created_at=now,
+                updated_at=now,
+            )
+            await services.runs.create(run)
+            await services.threads.update_state(thread.thread_id, ThreadStateUpdate(status="busy"))
+            if thread.metadata.get("assistant_id") != assistant.assistant_id:
+                await services.threads.update_metadata(
+                    owner,
+                    thread.thread_id,
+                    {"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id},
+                )
+            log = self.broker.open(run.run_id)
+            log.publish("metadata", dumps({"run_id": run.run_id, "attempt": 1}))
+            self._finished[run.run_id] = asyncio.Event()
+            self._queue.put(run.thread_id, run.run_id)
+        logger.info(
+            "run queued",
+            extra={"run_id": run.run_id, "thread_id": run.thread_id, "assistant_id": assistant_id},
+        )
+        return run
+
+    def event_log(self, run_id: str) -> RunEventLog | None:
+        return self.broker.get(run_id)
+
+    async def cancel(
+        self, owner: Owner, thread_id: str, run_id: str, action: CancelAction, wait: bool
+    ) -> None:
+        run = await self.services.runs.get(owner, run_id, thread_id)
+        if run is None:
+            raise NotFound(f"Run {run_id} not found")
+        if run.status not in ACTIVE_RUN_STATUSES:
+            raise Conflict(f"Cannot cancel run with status '{run.status}'")
+        self.request_cancel(run, action)
+        if wait:
+            await self.wait_finished(run_id)
+
+    def request_cancel(self, run: Run, action: CancelAction = "interrupt") -> None:
+        """Stop a run wherever it is: executing, or still waiting in the queue."""
+        if run.run_id not in self._finished:
+            return  # already over
+        self._cancel_actions.setdefault(run.run_id, action)
+        task = self._tasks.get(run.run_id)
+        if task is not None:
+            task.cancel()
+        elif self._queue.discard(run.thread_id, run.run_id):
+            asyncio.get_running_loop().create_task(self._drop_unstarted(run))
+        # Otherwise a worker already holds it and sees the request before it starts.
+
+    async def wait_finished(self, run_id: str) -> None:
+        finished = self._finished.get(run_id)
+        if finished is not None:
+            await finished.wait()
+
+    async def outcome(self, run: Run) -> Any:
+        """What `join` and `wait` answer: final values, or the run's error."""
+        await self.wait_finished(run.run_id)
+        outcome = self._outcomes.get(run.run_id)
+        if outcome is not None:
+            return outcome.result()
+        current = await self.services.runs.get(None, run.run_id)
+        if current is not None and current.status == "error":
+            return {"__error__": {"error": "RunError", "message": "The run failed"}}
+        thread = await self.services.threads.get(None, run.thread_id)
+        return thread.values if thread is not None else {}
+
+    async def delete_thread(self, owner: Owner, thread_id: str) -> bool:
+        """Delete a thread with its runs and checkpoints, stopping what still runs on it."""
+        services = self.services
+        if await services.threads.get(owner, thread_id) is None:
+            return False
+        for run in await services.runs.active(thread_id):
+            self.request_cancel(run, "interrupt")
+            await self.wait_finished(run.run_id)
+        await services.runs.delete_for_thread(thread_id)
+        await services.checkpointer.adelete_thread(thread_id)
+        return await services.threads.delete(owner, thread_id)
+
+    async def _thread_for_run(
+        self, owner: Owner, thread_id: str, request: RunCreateStateful, stateless: bool
+    ) -> Thread:
+        thread = await self.services.threads.get(owner, thread_id)
+        if thread is not None:
+            return thread
+        if not stateless and request.if_not_exists != "create":
+            raise NotFound(f"Thread {thread_id} not found")
+        now = utcnow()
+        created = await self.services.threads.create(
+            owner,
+            Thread(
+                thread_id=thread_id,
+                metadata=_stamp({}, owner),
+                status="idle",
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+        if created is None:  # the id exists but belongs to someone else
+            raise NotFound(f"Thread {thread_id} not found")
+        return created
+
+    async def _apply_multitask(self, thread: Thread, request: RunCreateStateful) -> None:
+        active = await self.services.runs.active(thread.thread_id)
+        if not active:
+            return
+        strategy = request.multitask_strategy
+        if strategy == "reject":
+            raise Conflict(f"Thread {thread.thread_id} already has an active run")
+        if strategy in ("interrupt", "rollback"):
+            for run in active:
+                self.request_cancel(run, "rollback" if strategy == "rollback" else "interrupt")
+        # enqueue: the queue already orders runs per thread.
+
+    @contextlib.asynccontextmanager
+    async def _thread_lock(self, thread_id: str) -> AsyncIterator[None]:
+        """Serialize run creation per thread, so two requests cannot both see it free."""
+        entry = self._thread_locks.get(thread_id)
+        if entry is None:
+            entry = self._thread_locks[thread_id] = _CountedLock()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._thread_locks[thread_id]
+
+    async def _work(self) -> None:
+        while True:
+            thread_id, run_id = await self._queue.get()
+            task = asyncio.create_task(self._execute(run_id), name=f"run-{run_id}")
+            self._tasks[run_id] = task
+            try:
+                await asyncio.wait([task])
+            finally:
+                self._tasks.pop(run_id, None)
+                self._queue.done(thread_id, run_id)
+
+    async def _execute(self, run_id: str) -> None:
+        services = self.services
+        run = await services.runs.get(None, run_id)
+        if run is None:
+            self._finish(run_id, RunOutcome(status="deleted"))
+            return
+        if run.run_id in self._cancel_actions:
+            await self._drop_unstarted(run)
+            return
+        log = self.broker.open(run_id)
+        started = time.perf_counter()
+        request = RunCreateStateful.model_validate(run.kwargs)
+        context = {"run_id": run_id, "thread_id": run.thread_id}
+        try:
+            if request.after_seconds:
+                await asyncio.sleep(request.after_seconds)
+            assistant = await services.assistants.get(None, run.assistant_id)
+            if assistant is None:
+                raise NotFound(f"Assistant {run.assistant_id} not found")
+            await services.runs.set_status(run_id, "running")
+            config = run_config(run, assistant, request)
+            graph = services.graphs.build(
+                assistant.graph_id, config, services.checkpointer, services.store
+            )
+            await stream_graph(
+                graph, config, request, {**assistant.context, **request.context}, log
+            )
+            outcome = await read_final_state(services, run, "success")
+        except asyncio.CancelledError:
+            _uncancel()
+            outcome = await self._settle_cancelled(run)
+        except Exception as exc:
+            outcome = await self._settle_failed(run, exc, log)
+        logger.info(
+            "run finished",
+            extra={
+                **context,
+                "status": outcome.status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        log.publish("end", b"null")
+        self._finish(run_id, outcome)
+        if run.kwargs.get("temporary") and request.on_completion == "delete":
+            await self.delete_thread(None, run.thread_id)
+
+    async def _settle_cancelled(self, run: Run) -> RunOutcome:
+        action = self._cancel_actions.get(run.run_id, "interrupt")
+        services = self.services
+        if action == "rollback":
+            await services.checkpointer.adelete_for_runs([run.run_id])
+            await services.runs.delete(run.run_id)
+            outcome = await read_final_state(services, run, "interrupted", set_run_status=False)
+        else:
+            outcome = await read_final_state(services, run, "interrupted")
+        return outcome
+
+    async def _settle_failed(self, run: Run, exc: Exception, log: RunEventLog) -> RunOutcome:
+        error = {"error": type(exc).__name__, "message": str(exc)}
+        log.publish("error", dumps(error))
+        known = isinstance(exc, (ValueError, LookupError))
+        logger.warning(
+            "run failed",
+            extra={"run_id": run.run_id, "thread_id": run.thread_id, **error},
+            exc_info=None if known else exc,
+        )
+        try:
+            outcome = await read_final_state(self.services, run, "error")
+        except Exception:
+            logger.exception("could not read state of failed run", extra={"run_id": run.run_id})
+            await self.services.runs.set_status(run.run_id, "error")
+            await self.services.threads.update_state(
+                run.thread_id, ThreadStateUpdate(status="error")
+            )
+            outcome = RunOutcome(status="error")
+        outcome.error = error
+        return outcome
+
+    async def _drop_unstarted(self, run: Run) -> None:
+        """A run cancelled before it started: it never touched the graph."""
+        services = self.services
+        if self._cancel_actions.get(run.run_id) == "rollback":
+            await services.runs.delete(run.run_id)
+        else:
+            await services.runs.set_status(run.run_id, "interrupted")
+        if not [r for r in await services.runs.active(run.thread_id) if r.run_id != run.run_id]:
+            thread = await services.threads.get(None, run.thread_id)
+            if thread is not None and thread.status == "busy":
+                await services.threads.update_state(run.thread_id, ThreadStateUpdate(status="idle"))
+        log = self.broker.open(run.run_id)
+        log.publish("end", b"null")
+        self._finish(run.run_id, RunOutcome(status="interrupted"))
+
+    def _finish(self, run_id: str, outcome: RunOutcome) -> None:
+        self.broker.close(run_id)
+        self._cancel_actions.pop(run_id, None)
+        self._outcomes[run_id] = outcome
+        while len(self._outcomes) > _MAX_OUTCOMES:
+            self._outcomes.popitem(last=False)
+        finished = self._finished.pop(run_id, None)
+        if finished is not None:
+            finished.set()
+
+
+def _reject_unsupported(request: RunCreateStateful) -> None:
+    if request.webhook:
+        raise NotImplementedFeature("Run webhooks are not supported")
+    if request.feedback_keys:
+        raise NotImplementedFeature("feedback_keys are not supported")
+
+
+def _stamp(metadata: dict[str, Any], owner: Owner) -> dict[str, Any]:
+    return {**metadata, "owner": owner} if owner is not None else dict(metadata)
+
+
+def _uncancel() -> None:
+    # The cancellation was a request to stop this run, and it has been honoured; clear it so
+    # the clean-up below can await normally.
+    task = asyncio.current_task()
+    if task is not None:
+        while task.uncancel():
+            pass
+
+
+class _CountedLock:
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0

@@ -1,0 +1,95 @@
+"""Thread state read from the checkpointer, as the API shows it and as threads store it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.types import StateSnapshot
+
+from agent_runtime.runs.executor import RunOutcome
+from agent_runtime.runs.serde import to_jsonable
+from agent_runtime.schemas.runs import Run, RunStatus
+from agent_runtime.schemas.threads import ThreadStatus
+from agent_runtime.services import Services
+from agent_runtime.storage.base import ThreadStateUpdate
+
+
+def thread_config(thread_id: str, checkpoint: dict[str, Any] | None = None) -> RunnableConfig:
+    configurable: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ""}
+    if checkpoint:
+        configurable.update({k: v for k, v in checkpoint.items() if v is not None})
+        configurable["thread_id"] = thread_id
+    return RunnableConfig(configurable=configurable)
+
+
+def snapshot_interrupts(snapshot: StateSnapshot) -> list[Any]:
+    return [to_jsonable(i) for task in snapshot.tasks for i in task.interrupts]
+
+
+def state_response(snapshot: StateSnapshot) -> dict[str, Any]:
+    """A LangGraph `StateSnapshot` in the API's ThreadState form."""
+    return {
+        "values": to_jsonable(snapshot.values),
+        "next": list(snapshot.next),
+        "tasks": [
+            {
+                "id": task.id,
+                "name": task.name,
+                "path": to_jsonable(task.path),
+                "error": repr(task.error) if task.error else None,
+                "interrupts": to_jsonable(task.interrupts),
+                "checkpoint": _checkpoint(task.state) if isinstance(task.state, dict) else None,
+                "state": None,
+                "result": to_jsonable(task.result),
+            }
+            for task in snapshot.tasks
+        ],
+        "checkpoint": _checkpoint(snapshot.config),
+        "metadata": to_jsonable(snapshot.metadata or {}),
+        "created_at": snapshot.created_at,
+        "parent_checkpoint": _checkpoint(snapshot.parent_config),
+        "interrupts": snapshot_interrupts(snapshot),
+    }
+
+
+def _checkpoint(config: RunnableConfig | None) -> dict[str, Any] | None:
+    if not config:
+        return None
+    configurable = config.get("configurable") or {}
+    if "checkpoint_id" not in configurable:
+        return None
+    return {
+        "thread_id": configurable.get("thread_id"),
+        "checkpoint_ns": configurable.get("checkpoint_ns", ""),
+        "checkpoint_id": configurable.get("checkpoint_id"),
+        "checkpoint_map": configurable.get("checkpoint_map"),
+    }
+
+
+async def read_final_state(
+    services: Services, run: Run, status: RunStatus, *, set_run_status: bool = True
+) -> RunOutcome:
+    """After a run: copy the checkpointed state onto the thread and settle both statuses."""
+    graph = services.state_graph(str(run.kwargs["graph_id"]))
+    snapshot = await graph.aget_state(thread_config(run.thread_id))
+    values = to_jsonable(snapshot.values)
+    interrupts = snapshot_interrupts(snapshot)
+    pending = {task.id: to_jsonable(task.interrupts) for task in snapshot.tasks if task.interrupts}
+    thread_status: ThreadStatus
+    waiting = [r for r in await services.runs.active(run.thread_id) if r.run_id != run.run_id]
+    if waiting:
+        thread_status = "busy"
+    elif status == "error":
+        thread_status = "error"
+    elif interrupts or (status == "success" and snapshot.next):
+        thread_status = "interrupted"
+    else:
+        thread_status = "idle"
+    await services.threads.update_state(
+        run.thread_id,
+        ThreadStateUpdate(status=thread_status, values=values, interrupts=pending),
+    )
+    if set_run_status:
+        await services.runs.set_status(run.run_id, status)
+    return RunOutcome(status=status, values=values, interrupts=interrupts)

@@ -1,0 +1,138 @@
+"""Repository protocols and the query shapes they accept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from agent_runtime.schemas.assistants import Assistant, AssistantSortBy
+from agent_runtime.schemas.common import Config, Json, SortOrder
+from agent_runtime.schemas.runs import Run, RunStatus
+from agent_runtime.schemas.threads import Thread, ThreadSortBy, ThreadStatus
+
+Owner = str | None
+SYSTEM_OWNER = "system"
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int = 10
+    offset: int = 0
+
+
+F = TypeVar("F", bound=str)
+
+
+@dataclass(frozen=True)
+class Sort(Generic[F]):
+    by: F
+    order: SortOrder = "desc"
+
+
+@dataclass(frozen=True)
+class AssistantFilter:
+    metadata: Json | None = None
+    graph_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class AssistantUpdate:
+    graph_id: str | None = None
+    config: Config | None = None
+    context: Json | None = None
+    metadata: Json | None = None
+    name: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadFilter:
+    ids: list[str] | None = None
+    metadata: Json | None = None
+    values: Json | None = None
+    status: ThreadStatus | None = None
+
+
+@dataclass(frozen=True)
+class ThreadStateUpdate:
+    """What the run worker writes back to a thread after (or during) a run."""
+
+    status: ThreadStatus | None = None
+    values: Json | None = None
+    interrupts: dict[str, Any] | None = None
+
+
+class AssistantRepository(Protocol):
+    async def create(self, owner: Owner, assistant: Assistant) -> Assistant | None:
+        """Insert; `None` when the id is taken."""
+
+    async def get(self, owner: Owner, assistant_id: str) -> Assistant | None: ...
+
+    async def update(
+        self, owner: Owner, assistant_id: str, update: AssistantUpdate
+    ) -> Assistant | None:
+        """Merge metadata, replace the rest and bump the version; `None` if not writable."""
+
+    async def delete(self, owner: Owner, assistant_id: str) -> bool: ...
+
+    async def search(
+        self,
+        owner: Owner,
+        where: AssistantFilter,
+        sort: Sort[AssistantSortBy],
+        page: Page,
+    ) -> tuple[list[Assistant], int]:
+        """One page of matches and the total number of matches."""
+
+    async def count(self, owner: Owner, where: AssistantFilter) -> int: ...
+
+
+class ThreadRepository(Protocol):
+    async def create(self, owner: Owner, thread: Thread) -> Thread | None:
+        """Insert; `None` when the id is taken."""
+
+    async def get(self, owner: Owner, thread_id: str) -> Thread | None: ...
+
+    async def update_metadata(self, owner: Owner, thread_id: str, patch: Json) -> Thread | None:
+        """Merge `patch` into the metadata; `None` when the thread is not the owner's."""
+
+    async def update_state(self, thread_id: str, update: ThreadStateUpdate) -> Thread | None:
+        """Write run results; called by the worker on behalf of an already-checked owner."""
+
+    async def delete(self, owner: Owner, thread_id: str) -> bool: ...
+
+    async def search(
+        self,
+        owner: Owner,
+        where: ThreadFilter,
+        sort: Sort[ThreadSortBy],
+        page: Page,
+    ) -> tuple[list[Thread], int]: ...
+
+    async def count(self, owner: Owner, where: ThreadFilter) -> int: ...
+
+
+ACTIVE_RUN_STATUSES: tuple[RunStatus, ...] = ("pending", "running")
+
+
+class RunRepository(Protocol):
+    async def create(self, run: Run) -> Run: ...
+
+    async def get(self, owner: Owner, run_id: str, thread_id: str | None = None) -> Run | None:
+        """The run, if the owner's and (when given) on that thread."""
+
+    async def list_for_thread(
+        self, owner: Owner, thread_id: str, status: RunStatus | None, page: Page
+    ) -> list[Run]:
+        """Newest first."""
+
+    async def active(self, thread_id: str) -> list[Run]:
+        """Pending and running runs of the thread, oldest first."""
+
+    async def set_status(self, run_id: str, status: RunStatus) -> Run | None: ...
+
+    async def delete(self, run_id: str) -> bool: ...
+
+    async def delete_for_thread(self, thread_id: str) -> list[str]:
+        """Delete every run of the thread; returns their ids."""

@@ -1,0 +1,230 @@
+"""In-memory repositories: the default storage, needing no set-up, lost on restart.
+
+Each method runs without awaiting, so on one event loop it is atomic, like a SQL statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from agent_runtime.schemas.assistants import Assistant, AssistantSortBy
+from agent_runtime.schemas.common import utcnow
+from agent_runtime.schemas.runs import Run, RunStatus
+from agent_runtime.schemas.threads import Thread, ThreadSortBy
+from agent_runtime.storage.base import (
+    ACTIVE_RUN_STATUSES,
+    SYSTEM_OWNER,
+    AssistantFilter,
+    AssistantUpdate,
+    Owner,
+    Page,
+    Sort,
+    ThreadFilter,
+    ThreadStateUpdate,
+)
+from agent_runtime.storage.jsonmatch import contains
+
+T = TypeVar("T", Assistant, Thread)
+
+
+def _owned_by(metadata: dict[str, Any], owner: Owner) -> bool:
+    return owner is None or metadata.get("owner") == owner
+
+
+def _readable(metadata: dict[str, Any], owner: Owner) -> bool:
+    return _owned_by(metadata, owner) or metadata.get("owner") == SYSTEM_OWNER
+
+
+def _sorted_page(
+    items: Iterable[T], key: Callable[[T], Any], sort: Sort[Any], page: Page
+) -> list[T]:
+    ordered = sorted(items, key=key, reverse=sort.order == "desc")
+    return ordered[page.offset : page.offset + page.limit]
+
+
+class MemoryAssistants:
+    def __init__(self) -> None:
+        self._rows: dict[str, Assistant] = {}
+
+    async def create(self, owner: Owner, assistant: Assistant) -> Assistant | None:
+        if assistant.assistant_id in self._rows:
+            return None
+        self._rows[assistant.assistant_id] = assistant
+        return assistant
+
+    async def get(self, owner: Owner, assistant_id: str) -> Assistant | None:
+        row = self._rows.get(assistant_id)
+        return row if row is not None and _readable(row.metadata, owner) else None
+
+    async def update(
+        self, owner: Owner, assistant_id: str, update: AssistantUpdate
+    ) -> Assistant | None:
+        row = self._rows.get(assistant_id)
+        if row is None or not _owned_by(row.metadata, owner):
+            return None
+        changes: dict[str, Any] = {"version": row.version + 1, "updated_at": utcnow()}
+        for name in ("graph_id", "config", "context", "name", "description"):
+            value = getattr(update, name)
+            if value is not None:
+                changes[name] = value
+        if update.metadata is not None:
+            changes["metadata"] = {**row.metadata, **update.metadata}
+        updated = row.model_copy(update=changes)
+        self._rows[assistant_id] = updated
+        return updated
+
+    async def delete(self, owner: Owner, assistant_id: str) -> bool:
+        row = self._rows.get(assistant_id)
+        if row is None or not _owned_by(row.metadata, owner):
+            return False
+        del self._rows[assistant_id]
+        return True
+
+    async def search(
+        self, owner: Owner, where: AssistantFilter, sort: Sort[AssistantSortBy], page: Page
+    ) -> tuple[list[Assistant], int]:
+        matches = self._matching(owner, where)
+        by = sort.by
+        return _sorted_page(matches, lambda a: getattr(a, by) or "", sort, page), len(matches)
+
+    async def count(self, owner: Owner, where: AssistantFilter) -> int:
+        return len(self._matching(owner, where))
+
+    def _matching(self, owner: Owner, where: AssistantFilter) -> list[Assistant]:
+        name = where.name.lower() if where.name else None
+        return [
+            a
+            for a in self._rows.values()
+            if _readable(a.metadata, owner)
+            and (where.graph_id is None or a.graph_id == where.graph_id)
+            and (name is None or name in a.name.lower())
+            and (where.metadata is None or contains(a.metadata, where.metadata))
+        ]
+
+
+class MemoryThreads:
+    def __init__(self) -> None:
+        self._rows: dict[str, Thread] = {}
+
+    async def create(self, owner: Owner, thread: Thread) -> Thread | None:
+        if thread.thread_id in self._rows:
+            return None
+        self._rows[thread.thread_id] = thread
+        return thread
+
+    async def get(self, owner: Owner, thread_id: str) -> Thread | None:
+        row = self._rows.get(thread_id)
+        return row if row is not None and _owned_by(row.metadata, owner) else None
+
+    async def update_metadata(
+        self, owner: Owner, thread_id: str, patch: dict[str, Any]
+    ) -> Thread | None:
+        row = await self.get(owner, thread_id)
+        if row is None:
+            return None
+        updated = row.model_copy(
+            update={"metadata": {**row.metadata, **patch}, "updated_at": utcnow()}
+        )
+        self._rows[thread_id] = updated
+        return updated
+
+    async def update_state(self, thread_id: str, update: ThreadStateUpdate) -> Thread | None:
+        row = self._rows.get(thread_id)
+        if row is None:
+            return None
+        changes: dict[str, Any] = {"updated_at": utcnow()}
+        for name in ("status", "values", "interrupts"):
+            value = getattr(update, name)
+            if value is not None:
+                changes[name] = value
+        updated = row.model_copy(update=changes)
+        self._rows[thread_id] = updated
+        return updated
+
+    async def delete(self, owner: Owner, thread_id: str) -> bool:
+        if await self.get(owner, thread_id) is None:
+            return False
+        del self._rows[thread_id]
+        return True
+
+    async def search(
+        self, owner: Owner, where: ThreadFilter, sort: Sort[ThreadSortBy], page: Page
+    ) -> tuple[list[Thread], int]:
+        matches = self._matching(owner, where)
+        by = sort.by
+        return _sorted_page(matches, lambda t: getattr(t, by), sort, page), len(matches)
+
+    async def count(self, owner: Owner, where: ThreadFilter) -> int:
+        return len(self._matching(owner, where))
+
+    def _matching(self, owner: Owner, where: ThreadFilter) -> list[Thread]:
+        rows: Iterable[Thread]
+        if where.ids is not None:
+            rows = (self._rows[i] for i in dict.fromkeys(where.ids) if i in self._rows)
+        else:
+            rows = self._rows.values()
+        return [
+            t
+            for t in rows
+            if _owned_by(t.metadata, owner)
+            and (where.status is None or t.status == where.status)
+            and (where.metadata is None or contains(t.metadata, where.metadata))
+            and (where.values is None or contains(t.values, where.values))
+        ]
+
+
+class MemoryRuns:
+    def __init__(self) -> None:
+        self._rows: dict[str, Run] = {}
+        self._by_thread: dict[str, dict[str, None]] = {}
+
+    async def create(self, run: Run) -> Run:
+        self._rows[run.run_id] = run
+        self._by_thread.setdefault(run.thread_id, {})[run.run_id] = None
+        return run
+
+    async def get(self, owner: Owner, run_id: str, thread_id: str | None = None) -> Run | None:
+        row = self._rows.get(run_id)
+        if row is None or not _owned_by(row.metadata, owner):
+            return None
+        return row if thread_id is None or row.thread_id == thread_id else None
+
+    async def list_for_thread(
+        self, owner: Owner, thread_id: str, status: RunStatus | None, page: Page
+    ) -> list[Run]:
+        rows = [
+            r
+            for r in self._thread_runs(thread_id)
+            if _owned_by(r.metadata, owner) and (status is None or r.status == status)
+        ]
+        rows.reverse()
+        return rows[page.offset : page.offset + page.limit]
+
+    async def active(self, thread_id: str) -> list[Run]:
+        return [r for r in self._thread_runs(thread_id) if r.status in ACTIVE_RUN_STATUSES]
+
+    async def set_status(self, run_id: str, status: RunStatus) -> Run | None:
+        row = self._rows.get(run_id)
+        if row is None:
+            return None
+        updated = row.model_copy(update={"status": status, "updated_at": utcnow()})
+        self._rows[run_id] = updated
+        return updated
+
+    async def delete(self, run_id: str) -> bool:
+        row = self._rows.pop(run_id, None)
+        if row is None:
+            return False
+        self._by_thread.get(row.thread_id, {}).pop(run_id, None)
+        return True
+
+    async def delete_for_thread(self, thread_id: str) -> list[str]:
+        ids = list(self._by_thread.pop(thread_id, {}))
+        for run_id in ids:
+            self._rows.pop(run_id, None)
+        return ids
+
+    def _thread_runs(self, thread_id: str) -> list[Run]:
+        # Insertion order is creation order.
+        return [self._rows[i] for i in self._by_thread.get(thread_id, {})]
