@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from agent_runtime.schemas.assistants import Assistant, AssistantSortBy
@@ -55,12 +56,27 @@ class ThreadFilter:
 
 
 @dataclass(frozen=True)
+class StateSnapshotRecord:
+    """A thread's state after a run, mirrored for the sibling runtime's history view
+    (Postgres: one `thread_states` row). Values and metadata are plain JSON."""
+
+    values: Json
+    next: list[str]
+    checkpoint_id: str
+    metadata: Json
+    tasks: list[Json]
+    interrupts: list[Json]
+    parent_checkpoint: Json | None = None
+
+
+@dataclass(frozen=True)
 class ThreadStateUpdate:
     """What the run worker writes back to a thread after (or during) a run."""
 
     status: ThreadStatus | None = None
     values: Json | None = None
     interrupts: dict[str, Any] | None = None
+    snapshot: StateSnapshotRecord | None = None
 
 
 class AssistantRepository(Protocol):
@@ -98,7 +114,8 @@ class ThreadRepository(Protocol):
         """Merge `patch` into the metadata; `None` when the thread is not the owner's."""
 
     async def update_state(self, thread_id: str, update: ThreadStateUpdate) -> Thread | None:
-        """Write run results; called by the worker on behalf of an already-checked owner."""
+        """Write run results; called by the worker on behalf of an already-checked owner.
+        A `snapshot` is also recorded where the storage keeps state history (Postgres)."""
 
     async def delete(self, owner: Owner, thread_id: str) -> bool: ...
 
@@ -136,3 +153,55 @@ class RunRepository(Protocol):
 
     async def delete_for_thread(self, thread_id: str) -> list[str]:
         """Delete every run of the thread; returns their ids."""
+
+
+Namespace = tuple[str, ...]
+# Store items are always scoped by owner; with auth off every caller is this owner.
+ANONYMOUS_OWNER = "anonymous"
+
+
+@dataclass(frozen=True)
+class StoreItem:
+    namespace: Namespace
+    key: str
+    value: Json
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StoreSearch:
+    prefix: Namespace = ()
+    # Equality on top-level value keys, or {"$eq"|"$ne"|"$gt"|"$gte"|"$lt"|"$lte": operand}.
+    filter: Json | None = None
+    # Case-insensitive text match over the JSON value.
+    query: str | None = None
+    limit: int = 10
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class NamespaceQuery:
+    # Each label may be "*" (any one label).
+    prefix: Namespace | None = None
+    suffix: Namespace | None = None
+    max_depth: int | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class StoreRepository(Protocol):
+    """Long-term memory items, keyed by (owner, namespace, key)."""
+
+    async def put(self, owner: str, namespace: Namespace, key: str, value: Json) -> StoreItem:
+        """Upsert: `created_at` kept, `updated_at` bumped."""
+
+    async def get(self, owner: str, namespace: Namespace, key: str) -> StoreItem | None: ...
+
+    async def delete(self, owner: str, namespace: Namespace, key: str) -> bool: ...
+
+    async def search(self, owner: str, search: StoreSearch) -> list[StoreItem]:
+        """Items under the prefix matching filter and query, newest `updated_at` first."""
+
+    async def list_namespaces(self, owner: str, query: NamespaceQuery) -> list[Namespace]:
+        """Distinct namespaces (truncated to max_depth, then de-duplicated), sorted."""
