@@ -211,3 +211,37 @@ async def test_search_bad_paging_or_sort_is_422(
     response = await client.post("/assistants/search", json=body)
     assert response.status_code == 422
     assert next(iter(body)) in response.json()["detail"]
+
+
+async def test_schemas_serve_the_config_ui_metadata(client: httpx.AsyncClient) -> None:
+    response = await client.get("/assistants/agent/schemas")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {
+        "graph_id",
+        "input_schema",
+        "output_schema",
+        "state_schema",
+        "config_schema",
+        "context_schema",
+    }
+    assert body["graph_id"] == "agent"
+    properties = body["config_schema"]["properties"]
+    model = properties["model_name"]
+    assert model["default"] == "openai:gpt-4o"
+    assert model["x_oap_ui_config"]["type"] == "select"
+    options = {o["value"] for o in model["x_oap_ui_config"]["options"]}
+    assert {"anthropic:claude-sonnet-4-0", "openai:gpt-4o-mini", "custom:"} <= options
+    assert properties["temperature"]["x_oap_ui_config"]["type"] == "slider"
+    for name in ("system_prompt", "max_tokens", "base_url", "custom_model_name", "custom_api_key"):
+        assert "x_oap_ui_config" in properties[name], name
+    assert "messages" in body["input_schema"]["properties"]
+    missing = await client.get("/assistants/nope/schemas")
+    assert missing.status_code == 404
+
+
+async def test_graph_drawing_lists_nodes(client: httpx.AsyncClient) -> None:
+    response = await client.get("/assistants/agent/graph")
+    assert response.status_code == 200
+    nodes = {n["id"] for n in response.json()["nodes"]}
+    assert {"__start__", "model", "__end__"} <= nodes

@@ -119,7 +119,6 @@ async def test_create_rejections_store_nothing(
     assert (await client.post("/threads/count")).json() == before
 
 
-
 async def test_state_of_a_thread_that_never_ran_is_empty(client: httpx.AsyncClient) -> None:
     thread = await create(client)
     state = (await client.get(f"/threads/{thread['thread_id']}/state")).json()

@@ -113,6 +113,34 @@ async def get_assistant(assistant_id: str, services: ServicesDep, owner: OwnerDe
     return JsonResponse(await get_assistant_or_404(services, owner, assistant_id))
 
 
+@router.get(
+    "/{assistant_id}/schemas", operation_id="getAssistantSchemas", response_model=dict[str, Any]
+)
+async def get_assistant_schemas(
+    assistant_id: str, services: ServicesDep, owner: OwnerDep
+) -> JsonResponse:
+    """JSON Schemas of the graph; `config_schema` carries the UI metadata Open Agent Platform
+    reads (`x_oap_ui_config`)."""
+    assistant = await get_assistant_or_404(services, owner, assistant_id)
+    return JsonResponse(services.graphs.schemas(assistant.graph_id))
+
+
+@router.get(
+    "/{assistant_id}/graph", operation_id="getAssistantGraph", response_model=dict[str, Any]
+)
+async def get_assistant_graph(
+    assistant_id: str,
+    services: ServicesDep,
+    owner: OwnerDep,
+    xray: Annotated[
+        bool | int, Query(description="Include subgraphs (or this many levels).")
+    ] = False,
+) -> JsonResponse:
+    assistant = await get_assistant_or_404(services, owner, assistant_id)
+    drawing = services.graphs.structure(assistant.graph_id).get_graph(xray=xray)
+    return JsonResponse(drawing.to_json())
+
+
 @router.patch("/{assistant_id}", operation_id="patchAssistant", response_model=Assistant)
 async def patch_assistant(
     assistant_id: str, body: AssistantPatch, services: ServicesDep, owner: OwnerDep
