@@ -17,7 +17,6 @@ from agent_runtime.config import Settings
 from agent_runtime.graphs import GraphRegistry, ProviderEnv, agent_spec
 from agent_runtime.graphs.loader import load_graph_specs
 from agent_runtime.middleware import RequestContextMiddleware
-from agent_runtime.runs.checkpoints import MemoryCheckpointer
 from agent_runtime.runs.events import MemoryEventBroker
 from agent_runtime.runs.manager import RunManager
 from agent_runtime.runs.queue import MemoryRunQueue
@@ -25,7 +24,7 @@ from agent_runtime.schemas.assistants import Assistant
 from agent_runtime.schemas.common import utcnow
 from agent_runtime.services import Services, system_assistant_id
 from agent_runtime.storage.base import SYSTEM_OWNER
-from agent_runtime.storage.memory import MemoryAssistants, MemoryRuns, MemoryThreads
+from agent_runtime.storage.factory import open_storage
 
 logger = logging.getLogger(__name__)
 
@@ -52,32 +51,34 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = Services(
-            settings=settings,
-            graphs=registry,
-            assistants=MemoryAssistants(),
-            threads=MemoryThreads(),
-            runs=MemoryRuns(),
-            checkpointer=MemoryCheckpointer(),
-            store=None,
-            persistence="memory",
-        )
-        await _ensure_system_assistants(services)
-        manager = RunManager(
-            services, MemoryEventBroker(), MemoryRunQueue(), jobs=settings.n_jobs_per_worker
-        )
-        await manager.start()
-        app.state.services = services
-        app.state.runs = manager
-        logger.info(
-            "server ready",
-            extra={"persistence": services.persistence, "graphs": registry.ids()},
-        )
-        try:
-            yield
-        finally:
-            await manager.stop(grace=settings.shutdown_timeout)
-            logger.info("server stopped")
+        async with open_storage(settings) as storage:
+            services = Services(
+                settings=settings,
+                graphs=registry,
+                assistants=storage.assistants,
+                threads=storage.threads,
+                runs=storage.runs,
+                checkpointer=storage.checkpointer,
+                store=None,
+                persistence=storage.persistence,
+            )
+            await _ensure_system_assistants(services)
+            manager = RunManager(
+                services, MemoryEventBroker(), MemoryRunQueue(), jobs=settings.n_jobs_per_worker
+            )
+            await manager.start()
+            app.state.services = services
+            app.state.runs = manager
+            logger.info(
+                "server ready",
+                extra={"persistence": services.persistence, "graphs": registry.ids()},
+            )
+            try:
+                yield
+            finally:
+                # Drain runs before the storage under them closes.
+                await manager.stop(grace=settings.shutdown_timeout)
+                logger.info("server stopped")
 
     app = FastAPI(
         title="Agent Runtime",
