@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
+from pydantic import BeforeValidator
 
 from agent_runtime.api.deps import JsonResponse, OwnerDep, ServicesDep
 from agent_runtime.api.sse import EventStreamResponse
@@ -79,6 +80,12 @@ def _event_stream(
 
     on_disconnect = (lambda: manager.request_cancel(run)) if cancel_on_disconnect else None
     return EventStreamResponse(body(), headers=headers, on_disconnect=on_disconnect)
+
+
+def _drop_blank(modes: list[str] | None) -> list[str] | None:
+    # The Python SDK sends `stream_mode=` (empty) when the caller gave no modes.
+    kept = [mode for mode in modes or () if mode]
+    return kept or None
 
 
 def _mode_of(event: str) -> str:
@@ -216,7 +223,7 @@ async def stream_run_output(
     manager: ManagerDep,
     owner: OwnerDep,
     last_event_id: LastEventId = None,
-    stream_mode: Annotated[list[StreamMode] | None, Query()] = None,
+    stream_mode: Annotated[list[StreamMode] | None, BeforeValidator(_drop_blank), Query()] = None,
     cancel_on_disconnect: Annotated[bool, Query()] = False,
 ) -> EventStreamResponse:
     run = await _get_run(manager, owner, thread_id, run_id)
