@@ -61,6 +61,7 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
                 checkpointer=storage.checkpointer,
                 store=None,
                 persistence=storage.persistence,
+                check_health=storage.check_health,
             )
             await _ensure_system_assistants(services)
             manager = RunManager(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import sys
@@ -30,6 +31,15 @@ def main() -> None:
     except GraphLoadError as exc:
         sys.stderr.write(f"agent-runtime: {exc}\n")
         raise SystemExit(2) from None
+    if settings.database_url is not None:
+        # Fail here, with the host named, rather than deep inside the server's start-up.
+        from agent_runtime.storage.postgres.connection import DatabaseUnavailable, wait_for_server
+
+        try:
+            asyncio.run(wait_for_server(settings.database_url, settings.database_connect_timeout))
+        except DatabaseUnavailable as exc:
+            sys.stderr.write(f"agent-runtime: {exc}\n")
+            raise SystemExit(1) from None
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -48,7 +58,11 @@ def main() -> None:
     # shutdown should.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        # The lifespan failed (its error is logged); uvicorn.Server returns quietly then.
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     database_pool_min_size: int = Field(default=2, ge=0)
     database_pool_max_size: int = Field(default=10, ge=1)
     database_pool_timeout: float = Field(default=30.0, gt=0)
+    # How long start-up keeps retrying an unreachable database before giving up.
+    database_connect_timeout: float = Field(default=15.0, gt=0)
 
     supabase_url: str | None = None
     supabase_key: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,8 @@ class Services:
     checkpointer: BaseCheckpointSaver[Any]
     store: BaseStore | None
     persistence: str
+    # Raises ServiceUnavailable while the storage cannot answer; None: always healthy.
+    check_health: Callable[[], Awaitable[None]] | None = None
     _state_graphs: dict[str, AnyGraph] = field(default_factory=dict)
 
     def resolve_assistant_id(self, assistant_id: str) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from psycopg import OperationalError
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -23,6 +25,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    # The database is down or dropped the connection: 503, and the pool reconnects.
+    app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(Exception, _unhandled_error)
 
 
@@ -46,6 +51,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if detail is None or detail in {"Not Found", "Method Not Allowed"}:
         detail = _STATUS_TEXT.get(exc.status_code, "Request failed")
     return error_response(exc.status_code, detail, dict(exc.headers or {}))
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    logger.warning(
+        "database unavailable",
+        extra={"method": request.method, "path": request.url.path, "error": str(exc)},
+    )
+    return error_response(503, "Database unavailable")
 
 
 async def _unhandled_error(request: Request, exc: Exception) -> Response:

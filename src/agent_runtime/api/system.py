@@ -45,6 +45,8 @@ async def root() -> JsonResponse:
 
 @router.get("/health", operation_id="getHealth", response_model=HealthResponse)
 async def health(services: ServicesDep) -> JsonResponse:
+    if services.check_health is not None:
+        await services.check_health()
     return JsonResponse({"status": "ok", "persistence": services.persistence})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +18,8 @@ from agent_runtime.storage.base import (
     ThreadRepository,
 )
 from agent_runtime.storage.memory import MemoryAssistants, MemoryRuns, MemoryThreads
+from agent_runtime.storage.postgres.connection import Pool
+from agent_runtime.storage.postgres.lifecycle import open_postgres
 
 
 @dataclass
@@ -29,10 +31,29 @@ class Storage:
     store_items: StoreRepository | None
     # "memory" or "postgres", reported by /info and /health.
     persistence: str
+    # Postgres only: the pool every repository shares, and the check /health runs.
+    pool: Pool | None = None
+    check_health: Callable[[], Awaitable[None]] | None = None
 
 
 @asynccontextmanager
 async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
+    if settings.database_url is not None:
+        # Never falls back to memory: an unreachable database fails the start-up.
+        async with open_postgres(settings, settings.database_url) as pg:
+            yield Storage(
+                assistants=pg.assistants,
+                threads=pg.threads,
+                runs=pg.runs,
+                checkpointer=pg.checkpointer,
+                # TODO(postgres-store): the Postgres store repository plugs in here on
+                # `pg.pool`; until then the Store API is off in Postgres mode.
+                store_items=None,
+                persistence="postgres",
+                pool=pg.pool,
+                check_health=pg.check_health,
+            )
+        return
     yield Storage(
         assistants=MemoryAssistants(),
         threads=MemoryThreads(),

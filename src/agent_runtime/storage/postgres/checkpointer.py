@@ -1,0 +1,62 @@
+"""LangGraph's Postgres checkpointer, as the runtime uses it: the library's tables and
+serializer unchanged (the sibling runtime reads them), secrets kept out of checkpoint
+metadata, and deletion of the checkpoints one run wrote (for rollback)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+from agent_runtime.runs.checkpoints import scrubbed_config
+
+# TODO(checkpoint-run-index): checkpoints has no index on metadata->>'run_id' and the table
+# belongs to langgraph-checkpoint-postgres, so a rollback scans it; rollbacks are rare.
+DELETE_RUN_WRITES = """
+DELETE FROM checkpoint_writes AS w USING checkpoints AS c
+WHERE c.metadata->>'run_id' = ANY(%s)
+  AND w.thread_id = c.thread_id
+  AND w.checkpoint_ns = c.checkpoint_ns
+  AND w.checkpoint_id = c.checkpoint_id
+"""
+DELETE_RUN_CHECKPOINTS = """
+DELETE FROM checkpoints WHERE metadata->>'run_id' = ANY(%s) RETURNING thread_id
+"""
+# Channel values only the deleted checkpoints referenced. Versions carry a random part, so a
+# later write would not collide with them, but they would never be read again either.
+DELETE_UNREFERENCED_BLOBS = """
+DELETE FROM checkpoint_blobs AS b
+WHERE b.thread_id = ANY(%s)
+  AND NOT EXISTS (
+    SELECT 1 FROM checkpoints AS c
+    WHERE c.thread_id = b.thread_id
+      AND c.checkpoint_ns = b.checkpoint_ns
+      AND c.checkpoint->'channel_versions'->>b.channel = b.version
+  )
+"""
+
+
+class PostgresCheckpointer(AsyncPostgresSaver):
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        # The sync `put` runs this coroutine on the loop, so both paths are scrubbed.
+        return await super().aput(scrubbed_config(config), checkpoint, metadata, new_versions)
+
+    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete every checkpoint (and its pending writes) written by these runs."""
+        ids = list(run_ids)
+        if not ids:
+            return
+        async with self._cursor() as cur, cur.connection.transaction():
+            await cur.execute(DELETE_RUN_WRITES, (ids,))
+            await cur.execute(DELETE_RUN_CHECKPOINTS, (ids,))
+            threads = sorted({row["thread_id"] for row in await cur.fetchall()})
+            if threads:
+                await cur.execute(DELETE_UNREFERENCED_BLOBS, (threads,))

@@ -1,0 +1,119 @@
+"""The connection pool: opened once at start-up, shared by repositories and the checkpointer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from psycopg import AsyncConnection, OperationalError
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+logger = logging.getLogger(__name__)
+
+Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
+
+APPLICATION_NAME = "agent-runtime"
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# How long one connection attempt may take, so a black-holed host cannot eat the whole
+# start-up budget in one try.
+_ATTEMPT_TIMEOUT = 5
+
+
+class DatabaseUnavailable(Exception):
+    """PostgreSQL could not be reached at start-up; the message names the host."""
+
+
+def normalize_conninfo(url: str) -> str:
+    """The URL as libpq conninfo; a local server without `sslmode` is reached without TLS."""
+    params = conninfo_to_dict(url)
+    extra: dict[str, str] = {}
+    if "sslmode" not in params and str(params.get("host", "localhost")) in _LOCAL_HOSTS:
+        extra["sslmode"] = "disable"
+    if "application_name" not in params:
+        extra["application_name"] = APPLICATION_NAME
+    return make_conninfo(url, **extra)
+
+
+def describe_server(conninfo: str) -> str:
+    """`host:port/dbname`, for messages (never the password)."""
+    params = conninfo_to_dict(conninfo)
+    host = params.get("host") or "localhost"
+    port = params.get("port") or "5432"
+    return f"{host}:{port}/{params.get('dbname') or ''}"
+
+
+async def wait_for_server(url: str, patience: float) -> None:
+    """Retry connecting for up to `patience` seconds; DatabaseUnavailable after that."""
+    await _wait_for_server(normalize_conninfo(url), time.monotonic() + patience)
+
+
+async def _wait_for_server(conninfo: str, deadline: float) -> None:
+    delay = 0.25
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            conn = await AsyncConnection.connect(
+                conninfo, connect_timeout=max(1, min(_ATTEMPT_TIMEOUT, int(remaining)))
+            )
+        except OperationalError as exc:
+            if time.monotonic() + delay >= deadline:
+                raise DatabaseUnavailable(
+                    f"PostgreSQL at {describe_server(conninfo)} is unreachable: {str(exc).strip()}"
+                ) from None
+            logger.warning(
+                "database not reachable, retrying",
+                extra={"server": describe_server(conninfo), "retry_in_s": delay},
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+        else:
+            await conn.close()
+            return
+
+
+@asynccontextmanager
+async def open_pool(
+    url: str, *, min_size: int, max_size: int, checkout_timeout: float, connect_timeout: float
+) -> AsyncIterator[Pool]:
+    """An open pool; retries the server for `connect_timeout` seconds before giving up.
+    `checkout_timeout` bounds how long a request waits for a free connection."""
+    conninfo = normalize_conninfo(url)
+    deadline = time.monotonic() + connect_timeout
+    await _wait_for_server(conninfo, deadline)
+    pool: Pool = AsyncConnectionPool(
+        conninfo,
+        connection_class=AsyncConnection[DictRow],
+        # autocommit: each statement commits on its own unless a transaction is opened;
+        # no prepared statements, so the pool also works behind pgbouncer in transaction
+        # mode; dict rows, as the LangGraph checkpointer reads them.
+        kwargs={"autocommit": True, "prepare_threshold": None, "row_factory": dict_row},
+        min_size=min_size,
+        # Migrations hold one connection for their lock while another runs the DDL.
+        max_size=max(max_size, min_size, 2),
+        timeout=checkout_timeout,
+        # A connection the server dropped (restart, pg_terminate_backend) is discarded when
+        # it is next handed out, instead of failing the request that got it.
+        check=AsyncConnectionPool.check_connection,
+        open=False,
+        name="agent-runtime",
+    )
+    try:
+        await pool.open(wait=True, timeout=max(1.0, deadline - time.monotonic()))
+    except Exception as exc:
+        await pool.close()
+        raise DatabaseUnavailable(
+            f"PostgreSQL at {describe_server(conninfo)} is unreachable: {exc}"
+        ) from None
+    logger.info(
+        "database pool open",
+        extra={"server": describe_server(conninfo), "min_size": min_size, "max_size": max_size},
+    )
+    try:
+        yield pool
+    finally:
+        await pool.close()

@@ -1,0 +1,142 @@
+"""Runs in `langgraph_server.runs`; each active run also holds a lease naming the server
+process that executes it, so a crashed process's runs can be found (see recovery.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from agent_runtime.schemas.common import utcnow
+from agent_runtime.schemas.runs import Run, RunStatus
+from agent_runtime.storage.base import ACTIVE_RUN_STATUSES, Owner, Page
+from agent_runtime.storage.postgres.common import Where, json_object
+from agent_runtime.storage.postgres.connection import Pool
+
+# The run and its lease in one statement: a run is never visible without its lease.
+INSERT = """
+WITH run AS (
+  INSERT INTO langgraph_server.runs
+    (id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy,
+     created_at, updated_at)
+  VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+  RETURNING *
+), lease AS (
+  INSERT INTO langgraph_server.agent_runtime_run_leases (run_id, instance_key)
+  SELECT id, %s FROM run
+)
+SELECT * FROM run
+"""
+
+SELECT = sql.SQL("SELECT * FROM langgraph_server.runs WHERE {where}")
+LIST_FOR_THREAD = sql.SQL(
+    "SELECT * FROM langgraph_server.runs WHERE {where}"
+    " ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s"
+)
+ACTIVE = """
+SELECT * FROM langgraph_server.runs
+WHERE thread_id = %s AND status = ANY(%s)
+ORDER BY created_at, id
+"""
+# A run that ends gives its lease back.
+SET_STATUS = """
+WITH run AS (
+  UPDATE langgraph_server.runs SET status = %s, updated_at = %s WHERE id = %s RETURNING *
+), released AS (
+  DELETE FROM langgraph_server.agent_runtime_run_leases
+  WHERE run_id = %s AND NOT (%s::text = ANY(%s::text[]))
+)
+SELECT * FROM run
+"""
+DELETE = "DELETE FROM langgraph_server.runs WHERE id = %s RETURNING id"
+DELETE_FOR_THREAD = "DELETE FROM langgraph_server.runs WHERE thread_id = %s RETURNING id"
+
+BY_ID = sql.SQL("id = %s")
+BY_THREAD = sql.SQL("thread_id = %s")
+BY_STATUS = sql.SQL("status = %s")
+
+_ACTIVE = list(ACTIVE_RUN_STATUSES)
+
+
+def run_from_row(row: dict[str, Any]) -> Run:
+    return Run.model_validate(
+        {
+            "run_id": row["id"],
+            "thread_id": row["thread_id"],
+            "assistant_id": row["assistant_id"],
+            "status": row["status"],
+            "metadata": json_object(row["metadata"]),
+            "kwargs": json_object(row["kwargs"]),
+            "multitask_strategy": row["multitask_strategy"],
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+        }
+    )
+
+
+class PostgresRuns:
+    def __init__(self, pool: Pool, instance_key: int) -> None:
+        self._pool = pool
+        self._instance_key = instance_key
+
+    async def create(self, run: Run) -> Run:
+        params = (
+            run.run_id,
+            run.thread_id,
+            run.assistant_id,
+            run.status,
+            Jsonb(run.metadata),
+            Jsonb(run.kwargs),
+            run.multitask_strategy,
+            run.created_at,
+            run.updated_at,
+            self._instance_key,
+        )
+        async with self._pool.connection() as conn:
+            row = await (await conn.execute(INSERT, params)).fetchone()
+        assert row is not None  # INSERT … RETURNING without a conflict clause
+        return run_from_row(row)
+
+    async def get(self, owner: Owner, run_id: str, thread_id: str | None = None) -> Run | None:
+        where = Where().add(BY_ID, run_id).owned(owner)
+        if thread_id is not None:
+            where.add(BY_THREAD, thread_id)
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(SELECT.format(where=where.sql()), where.params)
+            row = await cur.fetchone()
+        return run_from_row(row) if row is not None else None
+
+    async def list_for_thread(
+        self, owner: Owner, thread_id: str, status: RunStatus | None, page: Page
+    ) -> list[Run]:
+        where = Where().add(BY_THREAD, thread_id).owned(owner)
+        if status is not None:
+            where.add(BY_STATUS, status)
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                LIST_FOR_THREAD.format(where=where.sql()),
+                [*where.params, page.limit, page.offset],
+            )
+            rows = await cur.fetchall()
+        return [run_from_row(r) for r in rows]
+
+    async def active(self, thread_id: str) -> list[Run]:
+        async with self._pool.connection() as conn:
+            rows = await (await conn.execute(ACTIVE, (thread_id, _ACTIVE))).fetchall()
+        return [run_from_row(r) for r in rows]
+
+    async def set_status(self, run_id: str, status: RunStatus) -> Run | None:
+        params = (status, utcnow(), run_id, run_id, status, _ACTIVE)
+        async with self._pool.connection() as conn:
+            row = await (await conn.execute(SET_STATUS, params)).fetchone()
+        return run_from_row(row) if row is not None else None
+
+    async def delete(self, run_id: str) -> bool:
+        async with self._pool.connection() as conn:
+            return await (await conn.execute(DELETE, (run_id,))).fetchone() is not None
+
+    async def delete_for_thread(self, thread_id: str) -> list[str]:
+        async with self._pool.connection() as conn:
+            rows = await (await conn.execute(DELETE_FOR_THREAD, (thread_id,))).fetchall()
+        return [row["id"] for row in rows]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from agent_runtime.config import Settings
+from agent_runtime.storage.base import AssistantRepository, RunRepository, ThreadRepository
+from agent_runtime.storage.memory import MemoryAssistants, MemoryRuns, MemoryThreads
+from agent_runtime.storage.postgres import Pool
+from agent_runtime.storage.postgres.lifecycle import PostgresStorage, open_postgres
+
+# Every table the repositories write, emptied between tests that share one database.
+TRUNCATE = """
+TRUNCATE langgraph_server.assistants, langgraph_server.threads, langgraph_server.runs,
+  langgraph_server.thread_states, langgraph_server.agent_runtime_run_leases,
+  checkpoints, checkpoint_blobs, checkpoint_writes
+"""
+
+
+@dataclass
+class Repositories:
+    assistants: AssistantRepository
+    threads: ThreadRepository
+    runs: RunRepository
+
+
+def postgres_settings(url: str) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=url,
+        database_pool_min_size=1,
+        database_pool_max_size=4,
+        database_connect_timeout=5,
+    )
+
+
+@pytest.fixture(scope="session")
+async def postgres_storage(database_url: str) -> AsyncIterator[PostgresStorage]:
+    """The Postgres storage on the session's database, migrated once."""
+    async with open_postgres(postgres_settings(database_url), database_url) as storage:
+        yield storage
+
+
+@pytest.fixture
+async def pool(postgres_storage: PostgresStorage) -> AsyncIterator[Pool]:
+    async with postgres_storage.pool.connection() as conn:
+        await conn.execute(TRUNCATE)
+    yield postgres_storage.pool
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def repos(request: pytest.FixtureRequest) -> Repositories:
+    """The same repositories in memory and in Postgres (an emptied database)."""
+    if request.param == "memory":
+        return Repositories(MemoryAssistants(), MemoryThreads(), MemoryRuns())
+    storage: PostgresStorage = request.getfixturevalue("postgres_storage")
+    request.getfixturevalue("pool")
+    return Repositories(storage.assistants, storage.threads, storage.runs)
