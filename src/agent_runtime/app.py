@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from agent_runtime import __version__
 from agent_runtime.api import assistants, runs, state, system, threads
 from agent_runtime.api.errors import install_error_handlers
+from agent_runtime.auth import Authenticator, AuthMiddleware, authentication
 from agent_runtime.config import Settings
 from agent_runtime.graphs import GraphRegistry, ProviderEnv, agent_spec
 from agent_runtime.graphs.loader import load_graph_specs
@@ -48,10 +49,11 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
     registry = graphs or GraphRegistry(
         [agent_spec(provider_env(settings)), *load_graph_specs(settings.graphs)]
     )
+    authenticator = Authenticator(settings) if settings.auth_enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_storage(settings) as storage:
+        async with authentication(authenticator), open_storage(settings) as storage:
             services = Services(
                 settings=settings,
                 graphs=registry,
@@ -101,6 +103,9 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
     app.include_router(state.router)
     app.include_router(runs.router)
     app.mount(system.DOCS_ASSETS_URL, StaticFiles(directory=system.DOCS_ASSETS), name="docs")
+    if authenticator is not None:
+        # Inside CORS, so a 401 still carries the CORS headers a browser needs to read it.
+        app.add_middleware(AuthMiddleware, authenticator=authenticator)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

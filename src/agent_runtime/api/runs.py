@@ -11,6 +11,7 @@ from pydantic import BeforeValidator
 from agent_runtime.api.deps import JsonResponse, OwnerDep, ServicesDep
 from agent_runtime.api.sse import EventStreamResponse
 from agent_runtime.api.threads import get_thread_or_404
+from agent_runtime.auth import with_caller
 from agent_runtime.errors import Conflict, NotFound
 from agent_runtime.runs.events import HEARTBEAT, RunEventLog
 from agent_runtime.runs.manager import RunManager
@@ -115,6 +116,7 @@ async def _start(
     request: Request,
 ) -> Run:
     stateful = RunCreateStateful.model_validate(body.model_dump())
+    stateful.config = with_caller(stateful.config)
     return await manager.create(owner, thread_id, stateful, forwarded_headers(request))
 
 

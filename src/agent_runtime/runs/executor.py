@@ -54,7 +54,15 @@ def run_config(run: Run, assistant: Assistant, request: RunCreateStateful) -> Ru
     )
     owner = run.metadata.get("owner")
     if owner is not None:
-        configurable.update(owner=owner, user_id=owner)
+        configurable.update(owner=owner, user_id=owner, langgraph_auth_user_id=owner)
+    auth_user = configurable.get("langgraph_auth_user")
+    # Only the runtime names the caller: without an owner there is none, and the user's
+    # identity is always the owner the run was stamped with.
+    if owner is None:
+        configurable.pop("langgraph_auth_user", None)
+        configurable.pop("langgraph_auth_user_id", None)
+    elif not isinstance(auth_user, dict) or auth_user.get("identity") != owner:
+        configurable["langgraph_auth_user"] = {"identity": owner, "email": None, "metadata": {}}
     checkpoint_id = request.checkpoint_id or (request.checkpoint or {}).get("checkpoint_id")
     if checkpoint_id:
         configurable["checkpoint_id"] = checkpoint_id
