@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from agent_runtime import __version__
-from agent_runtime.api import assistants, runs, state, system, threads
+from agent_runtime.api import assistants, runs, state, store, system, threads
 from agent_runtime.api.errors import install_error_handlers
 from agent_runtime.auth import Authenticator, AuthMiddleware, authentication
 from agent_runtime.config import Settings
@@ -24,8 +24,9 @@ from agent_runtime.runs.queue import MemoryRunQueue
 from agent_runtime.schemas.assistants import Assistant
 from agent_runtime.schemas.common import utcnow
 from agent_runtime.services import Services, system_assistant_id
-from agent_runtime.storage.base import SYSTEM_OWNER
+from agent_runtime.storage.base import SYSTEM_OWNER, StoreRepository
 from agent_runtime.storage.factory import open_storage
+from agent_runtime.store import RuntimeStore
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,9 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
                 threads=storage.threads,
                 runs=storage.runs,
                 checkpointer=storage.checkpointer,
-                store=None,
+                store=_runtime_store(storage.store_items, settings),
                 persistence=storage.persistence,
+                store_items=storage.store_items,
                 check_health=storage.check_health,
             )
             await _ensure_system_assistants(services)
@@ -102,6 +104,7 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
     app.include_router(threads.router)
     app.include_router(state.router)
     app.include_router(runs.router)
+    app.include_router(store.router)
     app.mount(system.DOCS_ASSETS_URL, StaticFiles(directory=system.DOCS_ASSETS), name="docs")
     if authenticator is not None:
         # Inside CORS, so a 401 still carries the CORS headers a browser needs to read it.
@@ -115,6 +118,10 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
     )
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _runtime_store(items: StoreRepository | None, settings: Settings) -> RuntimeStore | None:
+    return RuntimeStore(items, per_user=settings.auth_enabled) if items is not None else None
 
 
 async def _ensure_system_assistants(services: Services) -> None:

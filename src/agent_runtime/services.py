@@ -13,7 +13,12 @@ from langgraph.store.base import BaseStore
 from agent_runtime.config import Settings
 from agent_runtime.graphs import GraphRegistry
 from agent_runtime.graphs.spec import AnyGraph
-from agent_runtime.storage.base import AssistantRepository, RunRepository, ThreadRepository
+from agent_runtime.storage.base import (
+    AssistantRepository,
+    RunRepository,
+    StoreRepository,
+    ThreadRepository,
+)
 
 # The namespace LangGraph uses for system assistant ids, so ids match across runtimes.
 SYSTEM_ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
@@ -33,6 +38,8 @@ class Services:
     checkpointer: BaseCheckpointSaver[Any]
     store: BaseStore | None
     persistence: str
+    # What the Store API serves; `store` is the same items as graphs see them.
+    store_items: StoreRepository | None = None
     # Raises ServiceUnavailable while the storage cannot answer; None: always healthy.
     check_health: Callable[[], Awaitable[None]] | None = None
     _state_graphs: dict[str, AnyGraph] = field(default_factory=dict)

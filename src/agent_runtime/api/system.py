@@ -70,7 +70,7 @@ async def info(services: ServicesDep) -> JsonResponse:
             },
             "capabilities": {
                 "streaming": True,
-                "store": False,
+                "store": services.store_items is not None,
                 "crons": False,
                 "a2a": False,
                 "mcp": False,

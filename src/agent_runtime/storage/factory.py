@@ -18,6 +18,7 @@ from agent_runtime.storage.base import (
     ThreadRepository,
 )
 from agent_runtime.storage.memory import MemoryAssistants, MemoryRuns, MemoryThreads
+from agent_runtime.storage.memory_store import MemoryStoreItems
 from agent_runtime.storage.postgres.connection import Pool
 from agent_runtime.storage.postgres.lifecycle import open_postgres
 
@@ -59,6 +60,6 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
         threads=MemoryThreads(),
         runs=MemoryRuns(),
         checkpointer=MemoryCheckpointer(),
-        store_items=None,
+        store_items=MemoryStoreItems(),
         persistence="memory",
     )
