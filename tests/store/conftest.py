@@ -7,11 +7,26 @@ import pytest
 
 from agent_runtime.storage.base import StoreRepository
 from agent_runtime.storage.memory_store import MemoryStoreItems
+from agent_runtime.storage.postgres.connection import Pool, open_pool
+from agent_runtime.storage.postgres.migrations import migrate
+from agent_runtime.storage.postgres.store import PostgresStoreItems
 
 
-@pytest.fixture(params=["memory"])
-async def repository(request: pytest.FixtureRequest) -> AsyncIterator[StoreRepository]:
-    yield MemoryStoreItems()
+@pytest.fixture(scope="session")
+async def store_pool(database_url: str) -> AsyncIterator[Pool]:
+    """A pool on the session's database, migrated by the runtime's own start-up code."""
+    async with open_pool(
+        database_url, min_size=1, max_size=4, checkout_timeout=10, connect_timeout=5
+    ) as pool:
+        await migrate(pool)
+        yield pool
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def repository(request: pytest.FixtureRequest) -> StoreRepository:
+    if request.param == "memory":
+        return MemoryStoreItems()
+    return PostgresStoreItems(request.getfixturevalue("store_pool"))
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from agent_runtime.storage.memory import MemoryAssistants, MemoryRuns, MemoryThr
 from agent_runtime.storage.memory_store import MemoryStoreItems
 from agent_runtime.storage.postgres.connection import Pool
 from agent_runtime.storage.postgres.lifecycle import open_postgres
+from agent_runtime.storage.postgres.store import PostgresStoreItems
 
 
 @dataclass
@@ -47,9 +48,7 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
                 threads=pg.threads,
                 runs=pg.runs,
                 checkpointer=pg.checkpointer,
-                # TODO(postgres-store): the Postgres store repository plugs in here on
-                # `pg.pool`; until then the Store API is off in Postgres mode.
-                store_items=None,
+                store_items=PostgresStoreItems(pg.pool),
                 persistence="postgres",
                 pool=pg.pool,
                 check_health=pg.check_health,
