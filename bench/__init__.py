@@ -1,0 +1,1 @@
+"""Benchmarks of the runtime against its floors: `uv run python bench/run.py`."""

@@ -1,0 +1,171 @@
+"""An asyncio load generator that speaks SSE, and the statistics it reports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+HUMAN = {"messages": [{"role": "user", "content": "hello from the benchmark"}]}
+FLOW_MODES = ["messages-tuple", "values"]
+
+
+class LoadError(Exception):
+    """A request answered with an error status or an SSE `error` event."""
+
+
+@dataclass
+class Sample:
+    """One operation's timings in seconds; the stream fields stay None for plain requests."""
+
+    total: float
+    first_event: float | None = None
+    first_token: float | None = None
+
+
+@dataclass
+class Batch:
+    samples: list[Sample] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wall: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.samples) / self.wall if self.wall else 0.0
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0 to 100) by linear interpolation; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """Median with min and max, as repetitions of one point are reported."""
+    if not values:
+        return {"median": float("nan"), "min": float("nan"), "max": float("nan"), "n": 0}
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
+
+
+def client(base_url: str, concurrency: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120)
+
+
+async def drive(
+    concurrency: int, count: int, op: Callable[[int], Awaitable[Sample]], max_errors: int = 20
+) -> Batch:
+    """Run `op(i)` for i in range(count), `concurrency` at a time; collect samples and errors."""
+    batch = Batch()
+    next_index = 0
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < count and len(batch.errors) < max_errors:
+            i = next_index
+            next_index += 1
+            try:
+                batch.samples.append(await op(i))
+            except (LoadError, httpx.HTTPError) as exc:
+                batch.errors.append(f"{type(exc).__name__}: {exc}")
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(min(concurrency, count))))
+    batch.wall = time.perf_counter() - start
+    return batch
+
+
+def check(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise LoadError(f"{response.request.method} {response.url.path}: {response.status_code}")
+    return response.json() if response.content else None
+
+
+async def timed(request: Awaitable[httpx.Response]) -> Sample:
+    start = time.perf_counter()
+    check(await request)
+    return Sample(total=time.perf_counter() - start)
+
+
+def _is_token(line: str) -> bool:
+    if not line.startswith("data: "):
+        return False
+    chunk, _meta = json.loads(line[6:])
+    return bool(chunk.get("content")) and chunk.get("type") in {"AIMessageChunk", "ai"}
+
+
+async def stream_run(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> Sample:
+    """POST an SSE run request and read it to `end`, timing the first event and first token."""
+    start = time.perf_counter()
+    first_event = first_token = None
+    event = ""
+    async with http.stream("POST", path, json=body) as response:
+        if response.status_code != 200:
+            await response.aread()
+            raise LoadError(f"POST {path}: {response.status_code} {response.text[:200]}")
+        async for line in response.aiter_lines():
+            if line.startswith("event: "):
+                event = line[7:]
+                if first_event is None:
+                    first_event = time.perf_counter() - start
+            elif event == "error" and line.startswith("data: "):
+                raise LoadError(f"POST {path}: error event {line[6:300]}")
+            elif first_token is None and event == "messages" and _is_token(line):
+                first_token = time.perf_counter() - start
+    if event != "end":
+        raise LoadError(f"POST {path}: stream ended after {event!r}, not end")
+    return Sample(time.perf_counter() - start, first_event, first_token)
+
+
+async def agent_flow(http: httpx.AsyncClient) -> Sample:
+    """Create a thread, stream a run on it, read its state: what a chat UI does per message."""
+    start = time.perf_counter()
+    thread = check(await http.post("/threads", json={"metadata": {"bench": "flow"}}))
+    thread_id = thread["thread_id"]
+    body = {"assistant_id": "agent", "input": HUMAN, "stream_mode": FLOW_MODES}
+    run = await stream_run(http, f"/threads/{thread_id}/runs/stream", body)
+    check(await http.get(f"/threads/{thread_id}/state"))
+    # First event and token are timed from the stream request, as a UI shows them.
+    return Sample(time.perf_counter() - start, run.first_event, run.first_token)
+
+
+async def stateless_run(http: httpx.AsyncClient) -> Sample:
+    body = {"assistant_id": "agent", "input": HUMAN, "stream_mode": FLOW_MODES}
+    return await stream_run(http, "/runs/stream", body)
+
+
+def latency_summary(batch: Batch) -> dict[str, float]:
+    """Throughput and latency percentiles in ms for one batch."""
+    totals = [s.total * 1000 for s in batch.samples]
+    firsts = [s.first_event * 1000 for s in batch.samples if s.first_event is not None]
+    tokens = [s.first_token * 1000 for s in batch.samples if s.first_token is not None]
+    out = {
+        "ops": len(batch.samples),
+        "errors": len(batch.errors),
+        "rate": batch.rate,
+        "p50_ms": percentile(totals, 50),
+        "p99_ms": percentile(totals, 99),
+    }
+    if firsts:
+        out |= {"first_event_p50_ms": percentile(firsts, 50)}
+        out |= {"first_event_p99_ms": percentile(firsts, 99)}
+    if tokens:
+        out |= {"first_token_p50_ms": percentile(tokens, 50)}
+        out |= {"first_token_p99_ms": percentile(tokens, 99)}
+    return out

@@ -1,0 +1,231 @@
+"""Benchmark the runtime as users run it, next to the floors it is built on.
+
+    uv run python bench/run.py            # full run, memory and Postgres modes
+    uv run python bench/run.py --quick    # a fast sanity run
+
+Prints a markdown table, writes JSON to bench/results/ and a chart to bench/results/flow.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in {None, ""}:
+    # Run as a script: make the repository root importable, for `bench` and `tests.fakes`.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+from tests.support.server import free_port
+
+from bench import floors, report
+from bench.load import client, timed
+from bench.procs import (
+    ROOT,
+    SERVER_CORE,
+    Child,
+    create_database,
+    drop_database,
+    pin_self,
+    pinned,
+    postgres_available,
+    proc_stats,
+    start_fake_model,
+    start_server,
+)
+from bench.scenarios import Sizes, Target, aggregate
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] {message}\n")
+    sys.stderr.flush()
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "git_sha": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gb": mem_kb / 1024 / 1024,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }
+
+
+async def _measure_server(mode: str, target: Target, sizes: Sizes) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=target.url) as http:
+        health = (await http.get("/health")).json()
+        paths = (await http.get("/openapi.json")).json()["paths"]
+    if health.get("persistence") != mode:
+        return {"skipped": f"the server reports persistence {health.get('persistence')!r}"}
+    out: dict[str, Any] = {"has_store": "/store/items" in paths}
+    out["idle"] = vars(proc_stats(target.pid))
+    log(f"{mode}: warm-up")
+    await target.warm_up()
+    await asyncio.sleep(1)
+    out["warm"] = vars(proc_stats(target.pid))
+    log(f"{mode}: agent flow at {list(sizes.flow_counts)}")
+    out["flows"] = await target.flows(sizes)
+    log(f"{mode}: CRUD")
+    out["crud"] = await target.crud(sizes, out["has_store"])
+    log(f"{mode}: {sizes.leak_runs} streamed runs")
+    out["leak"] = await target.leak(sizes.leak_runs)
+    log(f"{mode}: growth")
+    out["turns"] = await target.turns(sizes)
+    out["history"] = await target.history(sizes)
+    log(f"{mode}: thread search with {sizes.search_threads} threads")
+    out["search"] = await target.thread_search(sizes)
+    if out["has_store"]:
+        log(f"{mode}: store search with {sizes.store_items} items")
+        out["store_search"] = await target.store_search(sizes)
+    out["errors"] = target.errors
+    return out
+
+
+async def _starlette_floor(dsn: str | None, sizes: Sizes) -> dict[str, Any]:
+    port = free_port()
+    argv = [sys.executable, "-m", "bench.floors", "starlette", "--port", str(port)]
+    if dsn:
+        argv += ["--dsn", dsn]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = Child("starlette-floor", pinned(argv, SERVER_CORE), env, port).wait_ready("/json")
+    target = Target(child.url, child.pid)
+    out: dict[str, Any] = {}
+    try:
+        async with client(child.url, 10) as http:
+            paths = {"starlette_json": "/json"} | ({"starlette_row": "/row/"} if dsn else {})
+            for name, path in paths.items():
+                points = []
+                for _ in range(sizes.reps):
+
+                    def op(i: int, path: str = path) -> Any:
+                        url = f"{path}row-{i % 1000}" if path.endswith("/") else path
+                        return timed(http.get(url))
+
+                    points.append(await target.measured(10, sizes.crud_count, op))
+                out[name] = aggregate(points)
+    finally:
+        child.stop()
+    return out
+
+
+def _langgraph_floor(fake_url: str, dsn: str | None, runs: int) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "bench.floors", "langgraph", "--openai-url", fake_url]
+    argv += ["--runs", str(runs)] + (["--dsn", dsn] if dsn else [])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        pinned(argv, SERVER_CORE), env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr[-2000:]}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure_mode(mode: str, fake_url: str, sizes: Sizes) -> dict[str, Any]:
+    databases: list[str] = []
+    server: Child | None = None
+    try:
+        dsn = floor_dsn = None
+        if mode == "postgres":
+            if not postgres_available():
+                return {"skipped": "no PostgreSQL answers at 127.0.0.1:5432"}
+            name, dsn = create_database()
+            floor_name, floor_dsn = create_database()
+            databases += [name, floor_name]
+        log(f"{mode}: starting the server")
+        server = start_server(fake_url, dsn)
+        out = asyncio.run(_measure_server(mode, Target(server.url, server.pid), sizes))
+        out["exit_code"] = server.stop()
+        server = None
+        if "skipped" in out:
+            return out
+        log(f"{mode}: floors")
+        out["floors"] = {"langgraph": _langgraph_floor(fake_url, floor_dsn, sizes.floor_runs)}
+        out["floors"] |= asyncio.run(_starlette_floor(floor_dsn, sizes))
+        if floor_dsn:
+            out["floors"]["psycopg"] = asyncio.run(floors.psycopg_round_trip(floor_dsn, 300))
+        return out
+    finally:
+        if server is not None:
+            server.stop()
+        for name in databases:
+            drop_database(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small counts, one repetition")
+    parser.add_argument("--modes", default="memory,postgres", help="comma-separated modes")
+    parser.add_argument("--runs", type=int, help="streamed runs for the leak check (10000)")
+    parser.add_argument("--search-threads", type=int, help="threads for the search (50000)")
+    parser.add_argument(
+        "--store-items", help="store sizes searched, comma-separated (1000,10000; 100000 is slow)"
+    )
+    parser.add_argument("--no-chart", action="store_true")
+    args = parser.parse_args()
+
+    pin_self()
+    make = Sizes.quick if args.quick else Sizes.full
+    sizes = make(
+        leak_runs=args.runs or (300 if args.quick else 10_000),
+        search_threads=args.search_threads or (1_000 if args.quick else 50_000),
+        store_items=tuple(
+            int(n)
+            for n in (args.store_items or ("200,1000" if args.quick else "1000,10000")).split(",")
+        ),
+    )
+    started = time.monotonic()
+    results: dict[str, Any] = {"meta": machine() | {"quick": args.quick, "reps": sizes.reps}}
+    results["sizes"] = vars(sizes) | {
+        "flow_counts": {str(k): v for k, v in sizes.flow_counts.items()}
+    }
+    results["modes"] = {}
+    fake = start_fake_model()
+    try:
+        for mode in args.modes.split(","):
+            results["modes"][mode] = measure_mode(mode, fake.url, sizes)
+    finally:
+        fake.stop()
+    results["meta"]["seconds"] = time.monotonic() - started
+
+    path = report.write_json(results, RESULTS)
+    log(f"results: {path.relative_to(ROOT)}")
+    if not args.no_chart and (png := report.chart(results, RESULTS / "flow.png")):
+        log(f"chart: {png.relative_to(ROOT)}")
+    sys.stdout.write(report.markdown(results))
+
+
+if __name__ == "__main__":
+    main()

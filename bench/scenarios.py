@@ -1,0 +1,342 @@
+"""The measurements taken against one running server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench.load import (
+    FLOW_MODES,
+    HUMAN,
+    Batch,
+    Sample,
+    agent_flow,
+    check,
+    client,
+    drive,
+    latency_summary,
+    percentile,
+    spread,
+    stateless_run,
+    stream_run,
+    timed,
+)
+from bench.procs import cpu_used, proc_stats
+
+Op = Callable[[int], Awaitable[Sample]]
+
+
+@dataclass
+class Sizes:
+    """How much work each measurement does; `--quick` shrinks all of it."""
+
+    reps: int
+    flow_counts: dict[int, int]
+    crud_count: int
+    leak_runs: int
+    turns: int
+    turn_threads: int
+    history_sizes: tuple[int, ...]
+    reads: int
+    search_threads: int
+    store_items: tuple[int, ...]
+    floor_runs: int
+
+    @classmethod
+    def full(cls, leak_runs: int, search_threads: int, store_items: tuple[int, ...]) -> Sizes:
+        return cls(
+            reps=3,
+            flow_counts={1: 30, 10: 120, 50: 200},
+            crud_count=300,
+            leak_runs=leak_runs,
+            turns=100,
+            turn_threads=3,
+            history_sizes=(10, 100, 1000),
+            reads=40,
+            search_threads=search_threads,
+            store_items=store_items,
+            floor_runs=200,
+        )
+
+    @classmethod
+    def quick(cls, leak_runs: int, search_threads: int, store_items: tuple[int, ...]) -> Sizes:
+        return cls(
+            reps=1,
+            flow_counts={1: 10, 10: 30, 50: 100},
+            crud_count=60,
+            leak_runs=leak_runs,
+            turns=20,
+            turn_threads=2,
+            history_sizes=(10, 100, 1000),
+            reads=10,
+            search_threads=search_threads,
+            store_items=store_items,
+            floor_runs=40,
+        )
+
+
+def aggregate(points: list[dict[str, float]]) -> dict[str, Any]:
+    """Repetitions of one point → each figure's median with min and max; errors are summed."""
+    keys = [k for k in points[0] if k not in {"ops", "errors"}]
+    out: dict[str, Any] = {k: spread([p[k] for p in points if k in p]) for k in keys}
+    out["ops"] = sum(int(p["ops"]) for p in points)
+    out["errors"] = sum(int(p["errors"]) for p in points)
+    return out
+
+
+class Target:
+    """A running server under measurement: its URL and process id."""
+
+    def __init__(self, url: str, pid: int) -> None:
+        self.url = url
+        self.pid = pid
+        self.errors: list[str] = []
+
+    async def measured(self, concurrency: int, count: int, op: Op) -> dict[str, float]:
+        """Drive `op` and add the server's CPU per operation to the latency summary."""
+        before = proc_stats(self.pid)
+        batch = await drive(concurrency, count, op)
+        cpu = cpu_used(before, proc_stats(self.pid))
+        self.errors.extend(batch.errors[:5])
+        summary = latency_summary(batch)
+        summary["cpu_ms_per_op"] = cpu * 1000 / max(len(batch.samples), 1)
+        return summary
+
+    async def warm_up(self) -> None:
+        async with client(self.url, 10) as http:
+            await drive(5, 30, lambda _: agent_flow(http))
+            await drive(5, 50, lambda _: stateless_run(http))
+
+    async def flows(self, sizes: Sizes) -> dict[str, Any]:
+        """The agent flow at each concurrency, repetitions interleaved; memory around c=50."""
+        points: dict[int, list[dict[str, float]]] = {c: [] for c in sizes.flow_counts}
+        rss_before_c50 = proc_stats(self.pid).rss_mb
+        async with client(self.url, max(sizes.flow_counts)) as http:
+            for _ in range(sizes.reps):
+                for concurrency, count in sizes.flow_counts.items():
+                    point = await self.measured(concurrency, count, lambda _: agent_flow(http))
+                    points[concurrency].append(point)
+                    await self._delete_flow_threads(http)
+        peak = proc_stats(self.pid).hwm_mb
+        await asyncio.sleep(2)
+        after = proc_stats(self.pid)
+        return {
+            "points": {str(c): aggregate(p) for c, p in points.items()},
+            "rss_before_mb": rss_before_c50,
+            "rss_peak_mb": peak,
+            "rss_after_mb": after.rss_mb,
+            "fds_after": after.fds,
+        }
+
+    async def _delete_flow_threads(self, http: httpx.AsyncClient) -> None:
+        # Threads the flows made keep their checkpoints; deleting them lets memory measure the
+        # runs themselves rather than the data they leave behind.
+        while True:
+            found = check(
+                await http.post(
+                    "/threads/search",
+                    json={"metadata": {"bench": "flow"}, "limit": 1000, "select": ["thread_id"]},
+                )
+            )
+            if not found:
+                return
+            ids = [t["thread_id"] for t in found]
+            await drive(10, len(ids), lambda i, ids=ids: timed(_delete(http, ids[i])))
+
+    async def leak(self, runs: int) -> dict[str, Any]:
+        """Stateless streamed runs back to back: RSS and descriptors before and after."""
+        await asyncio.sleep(1)
+        before = proc_stats(self.pid)
+        async with client(self.url, 10) as http:
+            summary = await self.measured(10, runs, lambda _: stateless_run(http))
+        await asyncio.sleep(2)
+        after = proc_stats(self.pid)
+        return {
+            "runs": runs,
+            "summary": summary,
+            "rss_before_mb": before.rss_mb,
+            "fds_before": before.fds,
+            "rss_after_mb": after.rss_mb,
+            "fds_after": after.fds,
+        }
+
+    async def crud(self, sizes: Sizes, store: bool) -> dict[str, Any]:
+        async with client(self.url, 10) as http:
+            ops = await _crud_ops(http, store)
+            points: dict[str, list[dict[str, float]]] = {name: [] for name in ops}
+            for _ in range(sizes.reps):
+                for name, op in ops.items():
+                    points[name].append(await self.measured(10, sizes.crud_count, op))
+        return {name: aggregate(p) for name, p in points.items()}
+
+    async def turns(self, sizes: Sizes) -> dict[str, Any]:
+        """Run cost on a thread's first turn against its last (`sizes.turns`-th) turn."""
+        async with client(self.url, 2) as http:
+            threads = [
+                check(await http.post("/threads", json={"metadata": {"bench": "turns"}}))[
+                    "thread_id"
+                ]
+                for _ in range(sizes.turn_threads)
+            ]
+            measured: dict[str, dict[str, float]] = {}
+            for turn in range(1, sizes.turns + 1):
+                before = proc_stats(self.pid)
+                batch = Batch()
+                start = time.perf_counter()
+                for thread_id in threads:
+                    body = {"assistant_id": "agent", "input": HUMAN, "stream_mode": FLOW_MODES}
+                    path = f"/threads/{thread_id}/runs/stream"
+                    batch.samples.append(await stream_run(http, path, body))
+                batch.wall = time.perf_counter() - start
+                if turn in (1, sizes.turns):
+                    cpu = cpu_used(before, proc_stats(self.pid))
+                    summary = latency_summary(batch)
+                    summary["cpu_ms_per_op"] = cpu * 1000 / len(threads)
+                    measured[str(turn)] = summary
+        return measured
+
+    async def history(self, sizes: Sizes) -> dict[str, Any]:
+        """State and history (limit 10) latency on threads holding n messages."""
+        out: dict[str, Any] = {}
+        async with client(self.url, 2) as http:
+            for n in sizes.history_sizes:
+                thread_id = await _thread_with_messages(http, n)
+                state_path = f"/threads/{thread_id}/state"
+                state = [await timed(http.get(state_path)) for _ in range(sizes.reads)]
+                history_path = f"/threads/{thread_id}/history"
+                history = [
+                    await timed(http.post(history_path, json={"limit": 10}))
+                    for _ in range(sizes.reads)
+                ]
+                out[str(n)] = {
+                    "state_p50_ms": percentile([s.total * 1000 for s in state], 50),
+                    "history_p50_ms": percentile([s.total * 1000 for s in history], 50),
+                }
+        return out
+
+    async def thread_search(self, sizes: Sizes) -> dict[str, Any]:
+        """Thread search by metadata with few threads, then with `sizes.search_threads`."""
+        async with client(self.url, 50) as http:
+
+            async def search(i: int) -> Sample:
+                body = {"metadata": {"group": f"g{i % 1000}"}, "limit": 10}
+                return await timed(http.post("/threads/search", json=body))
+
+            small = await drive(1, sizes.reads, search)
+
+            async def create(i: int) -> Sample:
+                body = {"metadata": {"group": f"g{i % 1000}", "n": i}}
+                return await timed(http.post("/threads", json=body))
+
+            fill = await drive(50, sizes.search_threads, create)
+            large = await drive(1, sizes.reads, search)
+            self.errors.extend(fill.errors[:5])
+        return {
+            "threads": sizes.search_threads,
+            "create_rate": fill.rate,
+            "create_errors": len(fill.errors),
+            "small_p50_ms": latency_summary(small)["p50_ms"],
+            "large_p50_ms": latency_summary(large)["p50_ms"],
+            "large_p99_ms": latency_summary(large)["p99_ms"],
+        }
+
+    async def store_search(self, sizes: Sizes) -> dict[str, Any]:
+        """Store search (page of 10) as the namespace grows to each of `sizes.store_items`."""
+        out: dict[str, Any] = {}
+        stored = 0
+        async with client(self.url, 50) as http:
+
+            async def put(i: int) -> Sample:
+                body = {"namespace": ["bench", "grow"], "key": f"k{i}", "value": {"n": i}}
+                return await timed(http.put("/store/items", json=body))
+
+            async def search(_: int) -> Sample:
+                body = {"namespace_prefix": ["bench", "grow"], "limit": 10}
+                return await timed(http.post("/store/items/search", json=body))
+
+            for total in sizes.store_items:
+                fill = await drive(50, total - stored, lambda i, base=stored: put(base + i))
+                stored = total
+                self.errors.extend(fill.errors[:5])
+                found = await drive(1, sizes.reads, search)
+                out[str(total)] = {
+                    "put_rate": fill.rate,
+                    "search_p50_ms": latency_summary(found)["p50_ms"],
+                    "errors": len(fill.errors) + len(found.errors),
+                }
+        return out
+
+
+async def _delete(http: httpx.AsyncClient, thread_id: str) -> httpx.Response:
+    return await http.delete(f"/threads/{thread_id}")
+
+
+async def _thread_with_messages(http: httpx.AsyncClient, n: int) -> str:
+    thread_id: str = check(await http.post("/threads", json={"metadata": {"bench": "history"}}))[
+        "thread_id"
+    ]
+    body = {"assistant_id": "agent", "input": HUMAN, "stream_mode": ["values"]}
+    await stream_run(http, f"/threads/{thread_id}/runs/stream", body)
+    # The first run wrote two messages; add the rest in one state update.
+    messages = [
+        {"type": "human" if i % 2 == 0 else "ai", "content": f"message {i} " + "x" * 80}
+        for i in range(n - 2)
+    ]
+    update = {"values": {"messages": messages}, "as_node": "model"}
+    check(await http.post(f"/threads/{thread_id}/state", json=update))
+    return thread_id
+
+
+async def _crud_ops(http: httpx.AsyncClient, store: bool) -> dict[str, Op]:
+    threads = [
+        check(await http.post("/threads", json={"metadata": {"bench": "crud-seed"}}))["thread_id"]
+        for _ in range(50)
+    ]
+    assistants = [
+        check(await http.post("/assistants", json={"graph_id": "agent", "name": f"seed {i}"}))[
+            "assistant_id"
+        ]
+        for i in range(20)
+    ]
+    ops: dict[str, Op] = {
+        "threads.create": lambda i: timed(
+            http.post("/threads", json={"metadata": {"bench": "crud", "n": i}})
+        ),
+        "threads.get": lambda i: timed(http.get(f"/threads/{threads[i % len(threads)]}")),
+        "threads.search": lambda i: timed(
+            http.post("/threads/search", json={"metadata": {"bench": "crud-seed"}, "limit": 10})
+        ),
+        "assistants.create": lambda i: timed(
+            http.post("/assistants", json={"graph_id": "agent", "name": f"crud {i}"})
+        ),
+        "assistants.get": lambda i: timed(
+            http.get(f"/assistants/{assistants[i % len(assistants)]}")
+        ),
+        "assistants.search": lambda i: timed(
+            http.post("/assistants/search", json={"graph_id": "agent", "limit": 10})
+        ),
+    }
+    if store:
+        for i in range(50):
+            item = {"namespace": ["bench", "crud"], "key": f"seed{i}", "value": {"n": i}}
+            check(await http.put("/store/items", json=item))
+        ops |= {
+            "store.put": lambda i: timed(
+                http.put(
+                    "/store/items",
+                    json={"namespace": ["bench", "crud"], "key": f"k{i}", "value": {"n": i}},
+                )
+            ),
+            "store.get": lambda i: timed(
+                http.get("/store/items", params={"namespace": "bench.crud", "key": f"seed{i % 50}"})
+            ),
+            "store.search": lambda i: timed(
+                http.post("/store/items/search", json={"namespace_prefix": ["bench"], "limit": 10})
+            ),
+        }
+    return ops
