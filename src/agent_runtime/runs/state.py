@@ -12,7 +12,7 @@ from agent_runtime.runs.serde import to_jsonable
 from agent_runtime.schemas.runs import Run, RunStatus
 from agent_runtime.schemas.threads import ThreadStatus
 from agent_runtime.services import Services
-from agent_runtime.storage.base import ThreadStateUpdate
+from agent_runtime.storage.base import StateSnapshotRecord, ThreadStateUpdate
 
 
 def thread_config(thread_id: str, checkpoint: dict[str, Any] | None = None) -> RunnableConfig:
@@ -67,6 +67,24 @@ def _checkpoint(config: RunnableConfig | None) -> dict[str, Any] | None:
     }
 
 
+def snapshot_record(snapshot: StateSnapshot) -> StateSnapshotRecord | None:
+    """The state as a history row for the sibling runtime (Postgres `thread_states`)."""
+    state = state_response(snapshot)
+    checkpoint = state["checkpoint"]
+    if checkpoint is None:
+        return None
+    values = state["values"]
+    return StateSnapshotRecord(
+        values=values if isinstance(values, dict) else {"values": values},
+        next=state["next"],
+        checkpoint_id=str(checkpoint["checkpoint_id"]),
+        metadata=state["metadata"],
+        tasks=state["tasks"],
+        interrupts=state["interrupts"],
+        parent_checkpoint=state["parent_checkpoint"],
+    )
+
+
 async def read_final_state(
     services: Services, run: Run, status: RunStatus, *, set_run_status: bool = True
 ) -> RunOutcome:
@@ -88,7 +106,12 @@ async def read_final_state(
         thread_status = "idle"
     await services.threads.update_state(
         run.thread_id,
-        ThreadStateUpdate(status=thread_status, values=values, interrupts=pending),
+        ThreadStateUpdate(
+            status=thread_status,
+            values=values,
+            interrupts=pending,
+            snapshot=snapshot_record(snapshot),
+        ),
     )
     if set_run_status:
         await services.runs.set_status(run.run_id, status)
