@@ -26,6 +26,7 @@ from agent_runtime.graphs.models import (
     resolve_model_params,
 )
 from agent_runtime.graphs.spec import AnyGraph, Checkpointer, GraphSpec
+from agent_runtime.graphs.user_context import UserContextMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def _compile(
         system_prompt=system_prompt,
         checkpointer=checkpointer,
         store=store,
+        middleware=[UserContextMiddleware()],
         name=AGENT_GRAPH_ID,
     )
 
