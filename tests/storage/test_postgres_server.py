@@ -72,6 +72,7 @@ def snapshot(client: SyncLangGraphClient, thread_ids: list[str]) -> dict[str, An
             "runs": client.runs.list(thread_id, limit=50),
         }
     seen["assistants"] = client.assistants.search(limit=50)
+    seen["store"] = client.store.search_items(["org"], limit=50)
     return seen
 
 
@@ -86,6 +87,8 @@ def test_everything_survives_a_kill_and_restart(
         )
         client.assistants.update(assistant["assistant_id"], metadata={"stage": "2"})
         threads = [client.threads.create(metadata={"n": n})["thread_id"] for n in range(2)]
+        client.store.put_item(["org", "u1", "memories"], "fav", {"color": "blue"})
+        client.store.put_item(["org", "u2"], "note", {"text": "hello"})
         for thread_id in threads:
             for text in ("hi", "again"):
                 client.runs.wait(
@@ -110,6 +113,7 @@ def test_everything_survives_a_kill_and_restart(
         ]
         assert after[threads[0]]["state"]["values"] == values
         assert [r["status"] for r in after[threads[0]]["runs"]] == ["success", "success"]
+        assert {item["key"] for item in after["store"]["items"]} == {"fav", "note"}
         assert second.stop() == 0
     finally:
         second.kill()

@@ -4,11 +4,15 @@ metadata, and deletion of the checkpoints one run wrote (for rollback)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from psycopg import AsyncCursor
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
 
 from agent_runtime.runs.checkpoints import scrubbed_config
 
@@ -39,6 +43,30 @@ WHERE b.thread_id = ANY(%s)
 
 
 class PostgresCheckpointer(AsyncPostgresSaver):
+    @asynccontextmanager
+    async def _cursor(self, *, pipeline: bool = False) -> AsyncIterator[AsyncCursor[DictRow]]:
+        # The library serializes every call on one asyncio lock, which a single shared
+        # connection needs. On a pool each call takes its own connection, so concurrent runs
+        # need not queue behind each other's round trips. LangGraph itself orders one
+        # thread's checkpoint writes.
+        if not isinstance(self.conn, AsyncConnectionPool) or self.pipe is not None:
+            async with super()._cursor(pipeline=pipeline) as cur:
+                yield cur
+            return
+        async with self.conn.connection() as conn:
+            if pipeline and self.supports_pipeline:
+                async with conn.pipeline(), conn.cursor(binary=True, row_factory=dict_row) as cur:
+                    yield cur
+            elif pipeline:
+                async with (
+                    conn.transaction(),
+                    conn.cursor(binary=True, row_factory=dict_row) as cur,
+                ):
+                    yield cur
+            else:
+                async with conn.cursor(binary=True, row_factory=dict_row) as cur:
+                    yield cur
+
     async def aput(
         self,
         config: RunnableConfig,

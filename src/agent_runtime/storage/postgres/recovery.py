@@ -8,6 +8,13 @@ then periodically) ends such runs with status `error` and sets their threads bac
 
 Runs without a lease (written by the sibling runtime) are never touched: their executor is
 unknown.
+
+TODO(lease-gap): if the database drops a live process's lock session, that process takes the
+lock back within `keepalive_seconds`; a sweep by another process inside that window ends the
+live process's runs early (the worker still records their real outcome when they finish).
+TODO(crash-values): a recovered thread keeps the `values` mirrored after its last finished run;
+checkpoints the crashed run wrote are served by the state endpoints, but mirroring them into
+`threads.values` needs the graph, which this layer does not have.
 """
 
 from __future__ import annotations
