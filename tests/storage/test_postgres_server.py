@@ -15,6 +15,7 @@ from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 from psycopg.rows import dict_row
 
+from tests.auth.tokens import SECRET, hs256
 from tests.fakes.providers import FakeProvider, TextReply
 from tests.support.server import ServerProcess, free_port
 from tests.support.tcp_proxy import TcpProxy
@@ -369,3 +370,45 @@ def test_an_unreachable_database_fails_start_up_naming_the_host(
     assert server.proc.wait(5) != 0
     assert time.monotonic() - started < 20
     assert f"127.0.0.1:{port}" in server.log()
+
+
+def test_rows_carry_their_owner_and_are_scoped_by_it(
+    provider: FakeProvider, fresh_database_url: str
+) -> None:
+    server = start_server(provider, fresh_database_url, SUPABASE_JWT_SECRET=SECRET)
+    try:
+        with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+            conn.execute(SIBLING_ROWS)
+
+        def client_of(sub: str) -> SyncLangGraphClient:
+            headers = {"Authorization": f"Bearer {hs256(sub=sub)}"}
+            return get_sync_client(url=server.url, headers=headers)
+
+        mine, theirs, sibling_user = client_of("u-1"), client_of("u-2"), client_of("u-1111")
+        assistant = mine.assistants.create("agent", metadata={"owner": "forged"})
+        thread_id = mine.threads.create()["thread_id"]
+        mine.runs.wait(thread_id, assistant["assistant_id"], input=HUMAN)
+
+        assert assistant["metadata"]["owner"] == "u-1"
+        assert theirs.threads.search() == []
+        assert theirs.assistants.count(metadata={"owner": "u-1"}) == 0
+        with pytest.raises(httpx.HTTPStatusError) as missing:
+            theirs.threads.get(thread_id)
+        assert missing.value.response.status_code == 404
+        # The sibling runtime's rows belong to their owner here too.
+        sibling_threads = sibling_user.threads.search()
+        assert [t["thread_id"] for t in sibling_threads] == ["7c9e6679742540de944be07fc1f90ae7"]
+        assert mine.threads.count() == 1
+    finally:
+        server.kill()
+
+    owners = query(
+        fresh_database_url,
+        "SELECT metadata->>'owner' AS owner FROM langgraph_server.assistants WHERE id = %s"
+        " UNION ALL SELECT metadata->>'owner' FROM langgraph_server.threads WHERE id = %s"
+        " UNION ALL SELECT metadata->>'owner' FROM langgraph_server.runs WHERE thread_id = %s",
+        assistant["assistant_id"],
+        thread_id,
+        thread_id,
+    )
+    assert [o["owner"] for o in owners] == ["u-1", "u-1", "u-1"]
