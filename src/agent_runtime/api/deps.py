@@ -12,13 +12,16 @@ from starlette.responses import Response
 from agent_runtime.services import Services
 from agent_runtime.storage.base import Owner
 
+# Dependencies are `async def` although they never await: FastAPI runs a plain `def`
+# dependency in the thread pool, a thread hop per request for a dictionary lookup.
 
-def get_services(request: Request) -> Services:
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def get_owner(request: Request) -> Owner:
+async def get_owner(request: Request) -> Owner:
     """The authenticated identity, or `None` when auth is off (nothing is filtered)."""
     user = getattr(request.state, "user", None)
     return user.identity if user is not None else None
