@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import shutil
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from bench.procs import CLIENT_CORE, pinned
 
 HUMAN = {"messages": [{"role": "user", "content": "hello from the benchmark"}]}
 FLOW_MODES = ["messages-tuple", "values"]
@@ -64,7 +68,13 @@ def spread(values: Sequence[float]) -> dict[str, float]:
 
 
 def client(base_url: str, concurrency: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency)
+    # uvicorn closes a connection idle for 5 s, httpx keeps one for 5 s: a request sent on a
+    # connection in that instant fails with ReadError. Expire idle connections well before.
+    limits = httpx.Limits(
+        max_connections=concurrency + 5,
+        max_keepalive_connections=concurrency,
+        keepalive_expiry=2.0,
+    )
     return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120)
 
 
@@ -169,3 +179,44 @@ def latency_summary(batch: Batch) -> dict[str, float]:
         out |= {"first_token_p50_ms": percentile(tokens, 50)}
         out |= {"first_token_p99_ms": percentile(tokens, 99)}
     return out
+
+
+WRK = shutil.which("wrk")
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number = text.rstrip("usm")
+    return float(number) * _UNITS[text[len(number) :]]
+
+
+async def wrk_get(url: str, concurrency: int, seconds: float) -> dict[str, float] | None:
+    """GET `url` with wrk (Debian's `wrk`), which outruns this Python client; None without it."""
+    if WRK is None:
+        return None
+    argv = [WRK, "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", url]
+    proc = await asyncio.create_subprocess_exec(
+        *pinned(argv, str(CLIENT_CORE)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    text = out.decode()
+    percentiles = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", text, re.MULTILINE))
+    requests = re.search(r"(\d+) requests in", text)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    if proc.returncode != 0 or not requests or not rate or "50" not in percentiles:
+        raise LoadError(f"wrk failed on {url}:\n{text}")
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    )
+    errors = int(bad.group(1)) if bad else 0
+    errors += sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    return {
+        "ops": int(requests.group(1)),
+        "errors": errors,
+        "rate": float(rate.group(1)),
+        "p50_ms": _ms(percentiles["50"]),
+        "p99_ms": _ms(percentiles["99"]),
+    }

@@ -140,31 +140,31 @@ def _memory_rows(mode: dict[str, Any]) -> list[Row]:
 def _crud_rows(mode: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     floors = mode.get("floors", {})
-    bare = floors.get("starlette_row") or floors.get("starlette_json") or {}
-    bare_name = "uvicorn+psycopg" if "starlette_row" in floors else "uvicorn+Starlette"
+    base = "starlette_row" if "starlette_row" in floors else "starlette_json"
+    bare_name = "uvicorn+psycopg" if base == "starlette_row" else "uvicorn+Starlette"
+    bare = {
+        "threads.get": floors.get(base),
+        "threads.get c=1": floors.get(f"{base} c=1"),
+        "threads.get (wrk)": floors.get(f"{base} (wrk)"),
+    }
     trip = floors.get("psycopg")
     for name, point in mode["crud"].items():
-        errors = f" — {point['errors']} errors" if point["errors"] else ""
-        floor, ratio = "", ""
-        if name == "threads.get" and bare:
-            floor = f"{bare_name} req/s {_num(_med(bare.get('rate')))}"
-            ratio = _ratio(_med(point["rate"]), _med(bare.get("rate")))
-        rows.append((f"{name} req/s{errors}", _spread(point["rate"]), floor, ratio))
-        floor, ratio = "", ""
-        if name == "threads.get" and bare:
-            floor = f"{bare_name} p50 {_num(_med(bare.get('p50_ms')), 2)}"
-            ratio = _ratio(_med(point["p50_ms"]), _med(bare.get("p50_ms")))
-        if name == "threads.create" and trip:
-            floor = f"psycopg insert+select p50 {_num(trip['p50_ms'], 2)}"
-            ratio = _ratio(_med(point["p50_ms"]), trip["p50_ms"])
-        rows.append(
-            (
-                f"{name} p50 / p99 ms",
-                f"{_spread(point['p50_ms'], 2)} / {_spread(point['p99_ms'], 2)}",
-                floor,
-                ratio,
-            )
-        )
+        errors = f" ({point['errors']} errors)" if point["errors"] else ""
+        floor = bare.get(name)
+        rate_floor = rate_ratio = p50_floor = p50_ratio = ""
+        if floor:
+            rate_floor = f"{bare_name} {_num(_med(floor.get('rate')))}"
+            rate_ratio = _ratio(_med(point["rate"]), _med(floor.get("rate")))
+            p50_floor = f"{bare_name} p50 {_num(_med(floor.get('p50_ms')), 2)}"
+            p50_ratio = _ratio(_med(point["p50_ms"]), _med(floor.get("p50_ms")))
+        if name == "threads.create c=1" and trip:
+            p50_floor = f"psycopg insert+select p50 {_num(trip['p50_ms'], 2)}"
+            p50_ratio = _ratio(_med(point["p50_ms"]), trip["p50_ms"])
+        rows.append((f"{name} req/s{errors}", _spread(point["rate"]), rate_floor, rate_ratio))
+        latency = f"{_spread(point['p50_ms'], 2)} / {_spread(point['p99_ms'], 2)}"
+        rows.append((f"{name} p50 / p99 ms", latency, p50_floor, p50_ratio))
+        if "cpu_ms_per_op" in point:
+            rows.append((f"{name} server CPU ms", _spread(point["cpu_ms_per_op"], 3), "", ""))
     if not mode.get("has_store"):
         rows.append(("store put/get/search", "n/a (no /store endpoints)", "", ""))
     return rows

@@ -124,15 +124,22 @@ async def _starlette_floor(dsn: str | None, sizes: Sizes) -> dict[str, Any]:
         async with client(child.url, 10) as http:
             paths = {"starlette_json": "/json"} | ({"starlette_row": "/row/"} if dsn else {})
             for name, path in paths.items():
-                points = []
-                for _ in range(sizes.reps):
+                url = f"{path}row-1" if path.endswith("/") else path
 
-                    def op(i: int, path: str = path) -> Any:
-                        url = f"{path}row-{i % 1000}" if path.endswith("/") else path
-                        return timed(http.get(url))
+                def op(i: int, path: str = path) -> Any:
+                    return timed(http.get(f"{path}row-{i % 1000}" if path.endswith("/") else path))
 
-                    points.append(await target.measured(10, sizes.crud_count, op))
-                out[name] = aggregate(points)
+                for label, concurrency in ((name, 10), (f"{name} c=1", 1)):
+                    points = [
+                        await target.measured(concurrency, sizes.crud_count, op)
+                        for _ in range(sizes.reps)
+                    ]
+                    out[label] = aggregate(points)
+                wrk = [
+                    await target.measured_wrk(url, 10, sizes.wrk_seconds) for _ in range(sizes.reps)
+                ]
+                if all(w is not None for w in wrk):
+                    out[f"{name} (wrk)"] = aggregate([w for w in wrk if w is not None])
     finally:
         child.stop()
     return out

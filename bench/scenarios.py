@@ -25,6 +25,7 @@ from bench.load import (
     stateless_run,
     stream_run,
     timed,
+    wrk_get,
 )
 from bench.procs import cpu_used, proc_stats
 
@@ -46,6 +47,7 @@ class Sizes:
     search_threads: int
     store_items: tuple[int, ...]
     floor_runs: int
+    wrk_seconds: float
 
     @classmethod
     def full(cls, leak_runs: int, search_threads: int, store_items: tuple[int, ...]) -> Sizes:
@@ -61,6 +63,7 @@ class Sizes:
             search_threads=search_threads,
             store_items=store_items,
             floor_runs=200,
+            wrk_seconds=3,
         )
 
     @classmethod
@@ -77,6 +80,7 @@ class Sizes:
             search_threads=search_threads,
             store_items=store_items,
             floor_runs=40,
+            wrk_seconds=1,
         )
 
 
@@ -166,13 +170,31 @@ class Target:
         }
 
     async def crud(self, sizes: Sizes, store: bool) -> dict[str, Any]:
+        """Each operation at c=10; creates and gets also at c=1; gets also through wrk."""
         async with client(self.url, 10) as http:
-            ops = await _crud_ops(http, store)
-            points: dict[str, list[dict[str, float]]] = {name: [] for name in ops}
+            ops, gets = await _crud_ops(http, store)
+            plan = [(name, 10, op) for name, op in ops.items()]
+            plan += [(f"{name} c=1", 1, ops[name]) for name in ("threads.create", "threads.get")]
+            points: dict[str, list[dict[str, float]]] = {}
             for _ in range(sizes.reps):
-                for name, op in ops.items():
-                    points[name].append(await self.measured(10, sizes.crud_count, op))
+                for name, concurrency, op in plan:
+                    point = await self.measured(concurrency, sizes.crud_count, op)
+                    points.setdefault(name, []).append(point)
+                for name, path in gets.items():
+                    wrk = await self.measured_wrk(path, 10, sizes.wrk_seconds)
+                    if wrk is not None:
+                        points.setdefault(f"{name} (wrk)", []).append(wrk)
         return {name: aggregate(p) for name, p in points.items()}
+
+    async def measured_wrk(
+        self, path: str, concurrency: int, seconds: float
+    ) -> dict[str, float] | None:
+        before = proc_stats(self.pid)
+        result = await wrk_get(self.url + path, concurrency, seconds)
+        if result is not None:
+            cpu = cpu_used(before, proc_stats(self.pid))
+            result["cpu_ms_per_op"] = cpu * 1000 / max(result["ops"], 1)
+        return result
 
     async def turns(self, sizes: Sizes) -> dict[str, Any]:
         """Run cost on a thread's first turn against its last (`sizes.turns`-th) turn."""
@@ -292,7 +314,8 @@ async def _thread_with_messages(http: httpx.AsyncClient, n: int) -> str:
     return thread_id
 
 
-async def _crud_ops(http: httpx.AsyncClient, store: bool) -> dict[str, Op]:
+async def _crud_ops(http: httpx.AsyncClient, store: bool) -> tuple[dict[str, Op], dict[str, str]]:
+    """Timed operations by name, and the GET paths among them for wrk."""
     threads = [
         check(await http.post("/threads", json={"metadata": {"bench": "crud-seed"}}))["thread_id"]
         for _ in range(50)
@@ -339,4 +362,10 @@ async def _crud_ops(http: httpx.AsyncClient, store: bool) -> dict[str, Op]:
                 http.post("/store/items/search", json={"namespace_prefix": ["bench"], "limit": 10})
             ),
         }
-    return ops
+    gets = {
+        "threads.get": f"/threads/{threads[0]}",
+        "assistants.get": f"/assistants/{assistants[0]}",
+    }
+    if store:
+        gets["store.get"] = "/store/items?namespace=bench.crud&key=seed0"
+    return ops, gets
