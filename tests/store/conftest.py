@@ -22,7 +22,7 @@ async def store_pool(database_url: str) -> AsyncIterator[Pool]:
         yield pool
 
 
-@pytest.fixture(params=["memory", "postgres"])
+@pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)])
 def repository(request: pytest.FixtureRequest) -> StoreRepository:
     if request.param == "memory":
         return MemoryStoreItems()

@@ -19,7 +19,9 @@ from tests.support.server import ServerProcess
 MEMORY_GRAPH = Path(__file__).resolve().parents[1] / "graphs" / "memory.py"
 
 
-@pytest.fixture(scope="module", params=["memory", "postgres"])
+@pytest.fixture(
+    scope="module", params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def server(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
     env = {"AGENT_RUNTIME_GRAPHS": json.dumps({"memory": f"{MEMORY_GRAPH}:graph"})}
     database = None
