@@ -9,7 +9,8 @@ import pytest
 from tests.fakes.providers import FakeProvider
 from tests.support.server import ServerProcess
 
-DEMO_GRAPH = Path(__file__).resolve().parents[1] / "graphs" / "demo.py"
+GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
+DEMO_GRAPH = GRAPHS / "demo.py"
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +32,9 @@ def runtime_env(provider: FakeProvider) -> dict[str, str]:
         "ANTHROPIC_API_KEY": "sk-fake-anthropic",
         "ANTHROPIC_BASE_URL": provider.anthropic_base_url,
         "MODEL_MAX_RETRIES": "0",
-        "AGENT_RUNTIME_GRAPHS": json.dumps({"demo": f"{DEMO_GRAPH}:graph"}),
+        "AGENT_RUNTIME_GRAPHS": json.dumps(
+            {"demo": f"{DEMO_GRAPH}:graph", "probe": f"{GRAPHS / 'probe.py'}:graph"}
+        ),
     }
 
 

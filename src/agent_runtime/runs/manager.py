@@ -237,9 +237,28 @@ class RunManager:
             self._tasks[run_id] = task
             try:
                 await asyncio.wait([task])
+                if not task.cancelled() and task.exception() is not None:
+                    await self._end_broken(thread_id, run_id, task.exception())
             finally:
                 self._tasks.pop(run_id, None)
                 self._queue.done(thread_id, run_id)
+
+    async def _end_broken(self, thread_id: str, run_id: str, exc: BaseException | None) -> None:
+        """A run whose own clean-up failed: end it in error rather than leave it running."""
+        logger.error(
+            "run ended by a server fault",
+            extra={"run_id": run_id, "thread_id": thread_id},
+            exc_info=exc,
+        )
+        error = {"error": "InternalServerError", "message": "The run failed on a server fault"}
+        log = self.broker.open(run_id)
+        log.publish("error", dumps(error))
+        log.publish("end", b"null")
+        try:
+            await self.services.runs.set_status(run_id, "error")
+            await self.services.threads.update_state(thread_id, ThreadStateUpdate(status="error"))
+        finally:
+            self._finish(run_id, RunOutcome(status="error", error=error))
 
     async def _execute(self, run_id: str) -> None:
         services = self.services
@@ -262,8 +281,13 @@ class RunManager:
                 raise NotFound(f"Assistant {run.assistant_id} not found")
             await services.runs.set_status(run_id, "running")
             config = run_config(run, assistant, request)
-            graph = services.graphs.build(
-                assistant.graph_id, config, services.checkpointer, services.store
+            # Off the loop: a first build compiles the graph and may import a model client.
+            graph = await asyncio.to_thread(
+                services.graphs.build,
+                assistant.graph_id,
+                config,
+                services.checkpointer,
+                services.store,
             )
             await stream_graph(
                 graph, config, request, {**assistant.context, **request.context}, log
@@ -304,7 +328,13 @@ class RunManager:
         known = isinstance(exc, (ValueError, LookupError))
         logger.warning(
             "run failed",
-            extra={"run_id": run.run_id, "thread_id": run.thread_id, **error},
+            # `message` is a reserved LogRecord attribute, so the fields get their own names.
+            extra={
+                "run_id": run.run_id,
+                "thread_id": run.thread_id,
+                "error_type": error["error"],
+                "error_message": error["message"],
+            },
             exc_info=None if known else exc,
         )
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agent_runtime.schemas.common import Json, RequestModel, ResourceId, Timestamp
 
@@ -96,6 +96,13 @@ class RunCreateStateless(RequestModel):
     def _as_list(cls, value: StreamMode | list[StreamMode]) -> list[StreamMode]:
         modes = [value] if isinstance(value, str) else value
         return list(dict.fromkeys(modes))
+
+    @model_validator(mode="after")
+    def _input_or_command(self) -> RunCreateStateless:
+        # A command resumes or steers from the checkpoint; an input starts a new step.
+        if self.command is not None and self.input is not None:
+            raise ValueError("input and command cannot both be given")
+        return self
 
     @property
     def modes(self) -> list[StreamMode]:
