@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +16,7 @@ from agent_runtime.api import assistants, runs, state, store, system, threads
 from agent_runtime.api.errors import install_error_handlers
 from agent_runtime.auth import Authenticator, AuthMiddleware, authentication
 from agent_runtime.config import Settings
-from agent_runtime.graphs import GraphRegistry, ProviderEnv, agent_spec
+from agent_runtime.graphs import GraphRegistry, ProviderEnv, agent_spec, preload_providers
 from agent_runtime.graphs.loader import load_graph_specs
 from agent_runtime.middleware import RequestContextMiddleware
 from agent_runtime.runs.events import MemoryEventBroker
@@ -50,6 +51,7 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
     registry = graphs or GraphRegistry(
         [agent_spec(provider_env(settings)), *load_graph_specs(settings.graphs)]
     )
+    providers = provider_env(settings).configured()
     authenticator = Authenticator(settings) if settings.auth_enabled else None
 
     @asynccontextmanager
@@ -68,6 +70,8 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
                 check_health=storage.check_health,
             )
             await _ensure_system_assistants(services)
+            # Off the loop: importing a provider's client takes most of a second.
+            await asyncio.to_thread(preload_providers, providers)
             manager = RunManager(
                 services, MemoryEventBroker(), MemoryRunQueue(), jobs=settings.n_jobs_per_worker
             )

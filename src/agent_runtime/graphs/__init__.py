@@ -14,6 +14,7 @@ from agent_runtime.graphs.models import (
     Provider,
     ProviderEnv,
     create_chat_model,
+    preload_providers,
     resolve_model_params,
 )
 from agent_runtime.graphs.registry import GraphRegistry, default_registry
@@ -39,5 +40,6 @@ __all__ = [
     "create_chat_model",
     "default_registry",
     "parse_graph_config",
+    "preload_providers",
     "resolve_model_params",
 ]

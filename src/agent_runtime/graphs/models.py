@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from langchain_anthropic import ChatAnthropic
 from langchain_core.language_models import BaseChatModel
-from langchain_google_genai import ChatGoogleGenerativeAI
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from agent_runtime.graphs.config import GraphConfig
@@ -43,6 +41,14 @@ API_KEY_NAMES: dict[Provider, str] = {
     Provider.CUSTOM: "CUSTOM_API_KEY",
 }
 
+# Each client library costs 20-55 MB once imported, so only the providers in use are loaded.
+PROVIDER_MODULES: dict[Provider, str] = {
+    Provider.OPENAI: "langchain_openai",
+    Provider.ANTHROPIC: "langchain_anthropic",
+    Provider.GOOGLE: "langchain_google_genai",
+    Provider.CUSTOM: "langchain_openai",
+}
+
 # Reasoning models answer 400 to any temperature but their own default.
 _FIXED_TEMPERATURE_MODEL = re.compile(r"^o\d")
 
@@ -68,6 +74,10 @@ class ProviderEnv:
             Provider.CUSTOM: self.custom_api_key,
         }
         return keys[provider]
+
+    def configured(self) -> set[Provider]:
+        """The providers that have a key in the environment."""
+        return {provider for provider in Provider if self.api_key(provider)}
 
     def base_url(self, provider: Provider) -> str | None:
         urls = {
@@ -175,6 +185,12 @@ def _present(value: str | None) -> str | None:
     return value.strip()
 
 
+def preload_providers(providers: Iterable[Provider]) -> None:
+    """Import the client libraries of these providers, so their first run does not wait."""
+    for module in sorted({PROVIDER_MODULES[provider] for provider in providers}):
+        importlib.import_module(module)
+
+
 def create_chat_model(config: GraphConfig, env: ProviderEnv) -> BaseChatModel:
     """The streaming chat model `config.model_name` names, shared across runs."""
     return chat_model_for(resolve_model_params(config, env))
@@ -191,6 +207,8 @@ def chat_model_for(params: ModelParams) -> BaseChatModel:
 
 
 def _openai(params: ModelParams) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
     return ChatOpenAI(
         model=params.model,
         api_key=SecretStr(params.api_key),
@@ -204,6 +222,8 @@ def _openai(params: ModelParams) -> BaseChatModel:
 
 
 def _custom(params: ModelParams) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
     # OpenAI-compatible servers speak Chat Completions, and many reject `stream_options`.
     return ChatOpenAI(
         model=params.model,
@@ -219,6 +239,8 @@ def _custom(params: ModelParams) -> BaseChatModel:
 
 
 def _anthropic(params: ModelParams) -> BaseChatModel:
+    from langchain_anthropic import ChatAnthropic
+
     return ChatAnthropic(
         model=params.model,
         api_key=SecretStr(params.api_key),
@@ -232,6 +254,8 @@ def _anthropic(params: ModelParams) -> BaseChatModel:
 
 
 def _google(params: ModelParams) -> BaseChatModel:
+    from langchain_google_genai import ChatGoogleGenerativeAI
+
     return ChatGoogleGenerativeAI(
         model=params.model,
         google_api_key=SecretStr(params.api_key),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import select
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from psycopg import AsyncConnection, OperationalError
+from psycopg.pq import ConnStatus
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -76,6 +78,21 @@ async def _wait_for_server(conninfo: str, deadline: float) -> None:
             return
 
 
+async def check_dropped(conn: AsyncConnection[DictRow]) -> None:
+    """Raise if the server has dropped this idle connection, mostly without a round trip.
+
+    A backend that is terminated or shuts down sends a FATAL error and closes its socket, so
+    an idle pooled connection with bytes waiting has been dropped (none of them LISTENs).
+    Only then does the check pay for a query, to be sure.
+    """
+    pgconn = conn.pgconn
+    if pgconn.status != ConnStatus.OK:
+        raise OperationalError("connection is closed")
+    readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    if readable:
+        await AsyncConnectionPool.check_connection(conn)
+
+
 @asynccontextmanager
 async def open_pool(
     url: str, *, min_size: int, max_size: int, checkout_timeout: float, connect_timeout: float
@@ -98,7 +115,7 @@ async def open_pool(
         timeout=checkout_timeout,
         # A connection the server dropped (restart, pg_terminate_backend) is discarded when
         # it is next handed out, instead of failing the request that got it.
-        check=AsyncConnectionPool.check_connection,
+        check=check_dropped,
         open=False,
         name="agent-runtime",
     )
