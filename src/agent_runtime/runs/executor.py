@@ -119,7 +119,7 @@ async def stream_graph(
     translator = StreamTranslator(request.modes, request.stream_subgraphs)
     kwargs: dict[str, Any] = {
         "stream_mode": translator.graph_modes or ["values"],
-        "subgraphs": True,
+        "subgraphs": request.stream_subgraphs,
         "interrupt_before": request.interrupt_before,
         "interrupt_after": request.interrupt_after,
     }
@@ -141,7 +141,9 @@ async def stream_graph(
             for name, payload in translator.translate_event(dict(event), root):
                 publish(name, payload)
     else:
-        async for namespace, mode, chunk in graph.astream(source, config, **kwargs):
+        async for item in graph.astream(source, config, **kwargs):
+            # Without subgraphs LangGraph yields (mode, chunk), and only the root graph's.
+            namespace, mode, chunk = item if request.stream_subgraphs else ((), *item)
             for name, payload in translator.translate(namespace, mode, chunk):
                 publish(name, payload)
     for name, payload in translator.finish():
