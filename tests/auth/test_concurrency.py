@@ -61,3 +61,28 @@ async def test_concurrent_runs_reach_the_graph_as_their_caller(
         assert caller["langgraph_auth_user"]["identity"] == user
         assert caller["langgraph_auth_user"]["email"] == f"{user}@example.com"
         assert caller["token"] == tokens[user]
+
+
+async def test_the_callers_token_reaches_the_graph_but_not_the_stored_run(
+    app_http: httpx.AsyncClient,
+) -> None:
+    user = str(uuid.uuid4())
+    token = hs256(sub=user)
+    thread = (await app_http.post("/threads", json={}, headers=bearer(token))).json()
+    response = await app_http.post(
+        f"/threads/{thread['thread_id']}/runs/wait",
+        json={
+            "assistant_id": "whoami",
+            "input": {},
+            "config": {"configurable": {"custom_api_key": "sk-per-run", "tone": "dry"}},
+        },
+        headers={**bearer(token), "x-session-token": "tok-123"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["caller"]["token"] == token
+
+    runs = await app_http.get(f"/threads/{thread['thread_id']}/runs", headers=bearer(token))
+    stored = runs.json()[0]["kwargs"]["config"]["configurable"]
+    assert stored["tone"] == "dry"
+    assert not {"x-supabase-access-token", "custom_api_key", "x-session-token"} & set(stored)
+    assert token not in runs.text and "sk-per-run" not in runs.text

@@ -66,9 +66,7 @@ def auth_configurable() -> dict[str, Any]:
     }
     token = _current_token.get()
     if token is not None:
-        # Graphs built for Open Agent Platform read the caller's token here (for MCP calls).
-        # TODO(token-at-rest): like forwarded `x-` headers it is kept in the run's kwargs,
-        # so it is stored with the run and shown to its owner; a run-scoped secret store
-        # would keep it out of the database.
+        # Graphs built for Open Agent Platform read the caller's token here (for MCP calls);
+        # the run manager keeps it out of the stored run.
         values[ACCESS_TOKEN_KEY] = token
     return values

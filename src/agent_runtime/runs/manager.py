@@ -8,18 +8,18 @@ graph wherever it is (the model call included, which closes its connection).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from agent_runtime.errors import Conflict, NotFound, NotImplementedFeature
 from agent_runtime.runs.events import EventBroker, RunEventLog
 from agent_runtime.runs.executor import RunOutcome, run_config, stream_graph
-from agent_runtime.runs.queue import MemoryRunQueue
+from agent_runtime.runs.locks import KeyedLocks
+from agent_runtime.runs.queue import RunQueue
+from agent_runtime.runs.secrets import is_secret_key
 from agent_runtime.runs.serde import dumps
 from agent_runtime.runs.state import read_final_state
 from agent_runtime.schemas.common import utcnow
@@ -35,9 +35,7 @@ _MAX_OUTCOMES = 10_000
 
 
 class RunManager:
-    def __init__(
-        self, services: Services, broker: EventBroker, queue: MemoryRunQueue, jobs: int
-    ) -> None:
+    def __init__(self, services: Services, broker: EventBroker, queue: RunQueue, jobs: int) -> None:
         self.services = services
         self.broker = broker
         self._queue = queue
@@ -47,7 +45,11 @@ class RunManager:
         self._finished: dict[str, asyncio.Event] = {}
         self._outcomes: OrderedDict[str, RunOutcome] = OrderedDict()
         self._cancel_actions: dict[str, CancelAction] = {}
-        self._thread_locks: dict[str, _CountedLock] = {}
+        # Run creation is serialized per thread, so two requests cannot both see it free.
+        self._thread_locks = KeyedLocks()
+        # Credentials a run was created with (the caller's token, per-run model keys): held
+        # here until the run executes, never written into the stored run.
+        self._secrets: dict[str, dict[str, Any]] = {}
 
     async def start(self) -> None:
         self._workers = [
@@ -81,13 +83,14 @@ class RunManager:
         assistant = await services.assistants.get(owner, assistant_id)
         if assistant is None:
             raise NotFound(f"Assistant {request.assistant_id} not found")
-        if headers:
-            configurable = {**(request.config.get("configurable") or {}), **headers}
-            request.config = {**request.config, "configurable": configurable}
+        configurable = {**(request.config.get("configurable") or {}), **(headers or {})}
+        secrets = {k: v for k, v in configurable.items() if is_secret_key(k)}
+        public = {k: v for k, v in configurable.items() if k not in secrets}
+        request.config = {**request.config, "configurable": public}
 
         stateless = thread_id is None
         thread_id = thread_id or str(uuid.uuid4())
-        async with self._thread_lock(thread_id):
+        async with self._thread_locks.hold(thread_id):
             thread = await self._thread_for_run(owner, thread_id, request, stateless)
             await self._apply_multitask(thread, request)
             now = utcnow()
@@ -114,6 +117,8 @@ class RunManager:
                     thread.thread_id,
                     {"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id},
                 )
+            if secrets:
+                self._secrets[run.run_id] = secrets
             log = self.broker.open(run.run_id)
             log.publish("metadata", dumps({"run_id": run.run_id, "attempt": 1}))
             self._finished[run.run_id] = asyncio.Event()
@@ -215,21 +220,6 @@ class RunManager:
                 self.request_cancel(run, "rollback" if strategy == "rollback" else "interrupt")
         # enqueue: the queue already orders runs per thread.
 
-    @contextlib.asynccontextmanager
-    async def _thread_lock(self, thread_id: str) -> AsyncIterator[None]:
-        """Serialize run creation per thread, so two requests cannot both see it free."""
-        entry = self._thread_locks.get(thread_id)
-        if entry is None:
-            entry = self._thread_locks[thread_id] = _CountedLock()
-        entry.users += 1
-        try:
-            async with entry.lock:
-                yield
-        finally:
-            entry.users -= 1
-            if entry.users == 0:
-                del self._thread_locks[thread_id]
-
     async def _work(self) -> None:
         while True:
             thread_id, run_id = await self._queue.get()
@@ -280,6 +270,10 @@ class RunManager:
             if assistant is None:
                 raise NotFound(f"Assistant {run.assistant_id} not found")
             await services.runs.set_status(run_id, "running")
+            secrets = self._secrets.pop(run_id, {})
+            if secrets:
+                configurable = {**(request.config.get("configurable") or {}), **secrets}
+                request.config = {**request.config, "configurable": configurable}
             config = run_config(run, assistant, request)
             # Off the loop: a first build compiles the graph and may import a model client.
             graph = await asyncio.to_thread(
@@ -367,6 +361,7 @@ class RunManager:
     def _finish(self, run_id: str, outcome: RunOutcome) -> None:
         self.broker.close(run_id)
         self._cancel_actions.pop(run_id, None)
+        self._secrets.pop(run_id, None)
         self._outcomes[run_id] = outcome
         while len(self._outcomes) > _MAX_OUTCOMES:
             self._outcomes.popitem(last=False)
@@ -393,9 +388,3 @@ def _uncancel() -> None:
     if task is not None:
         while task.uncancel():
             pass
-
-
-class _CountedLock:
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.users = 0
