@@ -89,7 +89,10 @@ class Settings(BaseSettings):
 
     @property
     def auth_enabled(self) -> bool:
-        return bool(self.supabase_jwt_secret or (self.supabase_url and self.supabase_key))
+        return bool(
+            self.supabase_jwt_secret
+            or (self.supabase_url and (self.supabase_key or self.supabase_secret))
+        )
 
     @property
     def llm_configured(self) -> bool:

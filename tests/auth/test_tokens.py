@@ -226,3 +226,21 @@ async def test_unreachable_supabase_is_503() -> None:
             error = await refused(authenticator, token)
             assert (error.status_code, error.detail) == (503, "Authentication service unavailable")
             assert error.headers is None
+
+
+async def test_get_user_calls_supabase_with_the_secret_key_when_set(
+    supabase: FakeSupabase,
+) -> None:
+    settings = auth_settings(
+        supabase_jwt_secret=None,
+        supabase_url=supabase.url,
+        supabase_key=ANON_KEY,
+        supabase_secret="sb_secret_server_side",
+    )
+    token = hs256(secret="unknown-secret-unknown-secret-unknown")
+    supabase.add_user(token, str(uuid.uuid4()), "d@example.com")
+    async with Authenticator(settings) as authenticator:
+        user = await authenticator.verify_token(token)
+    assert user.email == "d@example.com"
+    assert supabase.api_keys[-1] == "sb_secret_server_side"
+    assert ANON_KEY not in supabase.api_keys

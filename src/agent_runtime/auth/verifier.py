@@ -36,7 +36,8 @@ class Authenticator:
     ) -> None:
         self._secret = settings.supabase_jwt_secret
         self._url = settings.supabase_url.rstrip("/") if settings.supabase_url else None
-        self._key = settings.supabase_key
+        # A secret (service-role) key, when given, is what the server calls Supabase with.
+        self._key = settings.supabase_secret or settings.supabase_key
         self._jwks_min_refresh_interval = jwks_min_refresh_interval
         self._user_cache_ttl = user_cache_ttl
         self._http: httpx.AsyncClient | None = None
