@@ -28,6 +28,7 @@ from agent_runtime.storage.postgres import (
 )
 from agent_runtime.storage.postgres.connection import normalize_conninfo, wait_for_server
 from agent_runtime.storage.postgres.lifecycle import PostgresStorage
+from agent_runtime.storage.postgres.migrations import MIGRATIONS
 from tests.support.server import free_port
 
 
@@ -98,10 +99,11 @@ async def test_concurrent_migrations_on_a_fresh_database_all_succeed(
                 "SELECT version FROM langgraph_server.agent_runtime_migrations ORDER BY 1",
             )
 
+    versions = list(range(1, len(MIGRATIONS) + 1))
     results = await asyncio.gather(*(open_and_migrate() for _ in range(3)))
-    assert all([r["version"] for r in result] == [1, 2, 3] for result in results)
+    assert all([r["version"] for r in result] == versions for result in results)
     # Once more on a migrated database: nothing to do, nothing fails.
-    assert [r["version"] for r in await open_and_migrate()] == [1, 2, 3]
+    assert [r["version"] for r in await open_and_migrate()] == versions
 
 
 async def test_migrations_create_the_shared_and_checkpoint_tables(pool: Pool) -> None:
