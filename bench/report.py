@@ -204,6 +204,15 @@ def _growth_rows(mode: dict[str, Any]) -> list[Row]:
             _ratio(search["large_p50_ms"], search["small_p50_ms"]),
         )
     )
+    if search.get("analyzed_p50_ms") is not None:
+        rows.append(
+            (
+                f"thread search p50 ms, {search['threads']:,} threads, after ANALYZE",
+                _num(search["analyzed_p50_ms"], 2),
+                f"few threads {_num(search['small_p50_ms'], 2)}",
+                _ratio(search["analyzed_p50_ms"], search["small_p50_ms"]),
+            )
+        )
     rows.append(("thread create req/s (filling, c=50)", _num(search["create_rate"]), "", ""))
     store = mode.get("store_search")
     if store:

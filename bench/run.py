@@ -171,7 +171,7 @@ def measure_mode(mode: str, fake_url: str, sizes: Sizes) -> dict[str, Any]:
             databases += [name, floor_name]
         log(f"{mode}: starting the server")
         server = start_server(fake_url, dsn)
-        out = asyncio.run(_measure_server(mode, Target(server.url, server.pid), sizes))
+        out = asyncio.run(_measure_server(mode, Target(server.url, server.pid, dsn), sizes))
         out["exit_code"] = server.stop()
         server = None
         if "skipped" in out:

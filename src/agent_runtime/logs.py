@@ -50,7 +50,16 @@ def configure_logging(level: str, fmt: Format = "auto") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
-    for noisy in ("httpx", "httpcore", "openai", "anthropic"):
+    # The model clients log every request at info; httpx2 is the copy the openai SDK vendors.
+    for noisy in (
+        "httpx",
+        "httpx2",
+        "httpcore",
+        "httpcore2",
+        "openai",
+        "anthropic",
+        "google_genai",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
