@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -105,6 +105,16 @@ def load_settings() -> Settings:
     """Read the environment, turning validation errors into one message per bad variable."""
     try:
         return Settings()
+    except SettingsError as exc:
+        # Raised before validation, when a JSON-valued variable does not parse.
+        names = [
+            field.alias or name.upper()
+            for name, field in Settings.model_fields.items()
+            if f'"{name}"' in str(exc)
+        ]
+        raise ConfigError(
+            f"Invalid configuration: {', '.join(names) or 'a variable'} is not valid JSON"
+        ) from None
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
