@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import select
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import orjson
 from psycopg import AsyncConnection, OperationalError
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import ConnStatus
 from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
 logger = logging.getLogger(__name__)
@@ -78,6 +82,20 @@ async def _wait_for_server(conninfo: str, deadline: float) -> None:
             return
 
 
+def _dump_json(value: Any) -> bytes | str:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # what orjson cannot encode (integers past 64 bits) json can
+        return json.dumps(value)
+
+
+async def _configure(conn: AsyncConnection[DictRow]) -> None:
+    # Thread values and checkpoint metadata are JSONB read and written on every run;
+    # orjson parses and encodes them several times faster than the json module.
+    set_json_loads(orjson.loads, conn)
+    set_json_dumps(_dump_json, conn)
+
+
 async def check_dropped(conn: AsyncConnection[DictRow]) -> None:
     """Raise if the server has dropped this idle connection, mostly without a round trip.
 
@@ -116,6 +134,7 @@ async def open_pool(
         # A connection the server dropped (restart, pg_terminate_backend) is discarded when
         # it is next handed out, instead of failing the request that got it.
         check=check_dropped,
+        configure=_configure,
         open=False,
         name="agent-runtime",
     )
