@@ -22,7 +22,9 @@ from typing import Any
 from bench.load import percentile
 
 
-async def _langgraph_floor(openai_url: str, runs: int, dsn: str | None) -> dict[str, float]:
+async def _langgraph_floor(
+    openai_url: str, runs: int, dsn: str | None, turns: int
+) -> dict[str, float]:
     from langchain_core.messages import AIMessageChunk
     from langchain_core.runnables import RunnableConfig
 
@@ -33,8 +35,8 @@ async def _langgraph_floor(openai_url: str, runs: int, dsn: str | None) -> dict[
     env = ProviderEnv(openai_api_key="sk-bench", openai_base_url=f"{openai_url}/v1")
 
     async def measure(graph: Any) -> dict[str, float]:
-        async def one() -> tuple[float, float | None]:
-            config = RunnableConfig(configurable={"thread_id": str(uuid.uuid4())})
+        async def one(thread_id: str | None = None) -> tuple[float, float | None]:
+            config = RunnableConfig(configurable={"thread_id": thread_id or str(uuid.uuid4())})
             start = time.perf_counter()
             first_token = None
             human = {"messages": [{"role": "user", "content": "hello from the benchmark"}]}
@@ -46,6 +48,19 @@ async def _langgraph_floor(openai_url: str, runs: int, dsn: str | None) -> dict[
                     if isinstance(message, AIMessageChunk) and message.content:
                         first_token = time.perf_counter() - start
             return time.perf_counter() - start, first_token
+
+        async def turn_cpu() -> dict[str, float]:
+            """CPU per run on a thread's first and `turns`-th turn, as the server's growth."""
+            threads = [str(uuid.uuid4()) for _ in range(3)]
+            out: dict[str, float] = {}
+            for turn in range(1, turns + 1):
+                cpu_start = time.process_time()
+                for thread_id in threads:
+                    await one(thread_id)
+                if turn in (1, turns):
+                    cpu = time.process_time() - cpu_start
+                    out[f"turn_{turn}_cpu_ms"] = cpu * 1000 / len(threads)
+            return out
 
         for _ in range(min(20, runs)):
             await one()
@@ -60,6 +75,7 @@ async def _langgraph_floor(openai_url: str, runs: int, dsn: str | None) -> dict[
             "p50_ms": percentile(totals, 50),
             "p99_ms": percentile(totals, 99),
             "first_token_p50_ms": percentile(tokens, 50),
+            **await turn_cpu(),
         }
 
     if dsn is None:
@@ -179,6 +195,7 @@ def main() -> None:
     lg.add_argument("--openai-url", required=True)
     lg.add_argument("--runs", type=int, default=200)
     lg.add_argument("--dsn")
+    lg.add_argument("--turns", type=int, default=100)
     st = sub.add_parser("starlette", help="serve the bare uvicorn+Starlette app")
     st.add_argument("--port", type=int, required=True)
     st.add_argument("--dsn")
@@ -187,7 +204,7 @@ def main() -> None:
         # The server runs on uvloop; so does its floor.
         import uvloop
 
-        result = uvloop.run(_langgraph_floor(args.openai_url, args.runs, args.dsn))
+        result = uvloop.run(_langgraph_floor(args.openai_url, args.runs, args.dsn, args.turns))
         sys.stdout.write(json.dumps(result) + "\n")
     else:
         _serve_starlette(args.port, args.dsn)

@@ -183,6 +183,18 @@ def _growth_rows(mode: dict[str, Any]) -> list[Row]:
                 _ratio(turns[last][key], turns[first][key]),
             )
         )
+    floor = mode.get("floors", {}).get("langgraph", {})
+    for turn in (first, last):
+        in_process = floor.get(f"turn_{turn}_cpu_ms")
+        if in_process is not None:
+            rows.append(
+                (
+                    f"turn {turn} server CPU ms per run",
+                    _num(turns[turn]["cpu_ms_per_op"], 2),
+                    f"in-process turn {turn} {_num(in_process, 2)}",
+                    _ratio(turns[turn]["cpu_ms_per_op"], in_process),
+                )
+            )
     history = mode["history"]
     smallest = min(history, key=int)
     for n, cell in history.items():

@@ -145,9 +145,10 @@ async def _starlette_floor(dsn: str | None, sizes: Sizes) -> dict[str, Any]:
     return out
 
 
-def _langgraph_floor(fake_url: str, dsn: str | None, runs: int) -> dict[str, Any]:
+def _langgraph_floor(fake_url: str, dsn: str | None, sizes: Sizes) -> dict[str, Any]:
     argv = [sys.executable, "-m", "bench.floors", "langgraph", "--openai-url", fake_url]
-    argv += ["--runs", str(runs)] + (["--dsn", dsn] if dsn else [])
+    argv += ["--runs", str(sizes.floor_runs), "--turns", str(sizes.turns)]
+    argv += ["--dsn", dsn] if dsn else []
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         pinned(argv, SERVER_CORE), env=env, cwd=ROOT, capture_output=True, text=True, check=False
@@ -177,7 +178,7 @@ def measure_mode(mode: str, fake_url: str, sizes: Sizes) -> dict[str, Any]:
         if "skipped" in out:
             return out
         log(f"{mode}: floors")
-        out["floors"] = {"langgraph": _langgraph_floor(fake_url, floor_dsn, sizes.floor_runs)}
+        out["floors"] = {"langgraph": _langgraph_floor(fake_url, floor_dsn, sizes)}
         out["floors"] |= asyncio.run(_starlette_floor(floor_dsn, sizes))
         if floor_dsn:
             out["floors"]["psycopg"] = asyncio.run(floors.psycopg_round_trip(floor_dsn, 300))
