@@ -39,6 +39,7 @@ class RunEventLog:
         self._max_bytes = max_bytes
         self._next_id = 1
         self._signal = asyncio.Event()
+        self._waiting = 0
         self.closed = False
         self.closed_at = 0.0
 
@@ -84,15 +85,23 @@ class RunEventLog:
                 continue
             if self.closed:
                 return
+            # Nothing awaits between reading the signal above and waiting on it here, so no
+            # event can be published unseen in between.
+            self._waiting += 1
             try:
-                await asyncio.wait_for(signal.wait(), heartbeat)
+                async with asyncio.timeout(heartbeat):
+                    await signal.wait()
             except TimeoutError:
                 yield None
+            finally:
+                self._waiting -= 1
 
     def _wake(self) -> None:
-        # Waiters hold the old event; a fresh one makes the next wait block again.
-        self._signal.set()
-        self._signal = asyncio.Event()
+        # Waiters hold the old event; a fresh one makes the next wait block again. With no
+        # one waiting there is nobody to wake: a follower reads new events before it waits.
+        if self._waiting:
+            self._signal.set()
+            self._signal = asyncio.Event()
 
 
 class EventBroker(Protocol):
