@@ -19,7 +19,7 @@ from agent_runtime.runs.events import EventBroker, RunEventLog
 from agent_runtime.runs.executor import RunOutcome, run_config, stream_graph
 from agent_runtime.runs.locks import KeyedLocks
 from agent_runtime.runs.queue import RunQueue
-from agent_runtime.runs.secrets import is_secret_key
+from agent_runtime.runs.secrets import split_secrets, with_secrets
 from agent_runtime.runs.serde import dumps
 from agent_runtime.runs.state import read_final_state
 from agent_runtime.schemas.common import utcnow
@@ -50,6 +50,7 @@ class RunManager:
         # Credentials a run was created with (the caller's token, per-run model keys): held
         # here until the run executes, never written into the stored run.
         self._secrets: dict[str, dict[str, Any]] = {}
+        self._delayed: dict[str, asyncio.TimerHandle] = {}
 
     async def start(self) -> None:
         self._workers = [
@@ -65,6 +66,8 @@ class RunManager:
             task.cancel()
         if self._tasks:
             await asyncio.wait(list(self._tasks.values()), timeout=5)
+        for timer in self._delayed.values():
+            timer.cancel()
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
@@ -84,9 +87,7 @@ class RunManager:
         if assistant is None:
             raise NotFound(f"Assistant {request.assistant_id} not found")
         configurable = {**(request.config.get("configurable") or {}), **(headers or {})}
-        secrets = {k: v for k, v in configurable.items() if is_secret_key(k)}
-        public = {k: v for k, v in configurable.items() if k not in secrets}
-        request.config = {**request.config, "configurable": public}
+        request.config, secrets = split_secrets({**request.config, "configurable": configurable})
 
         stateless = thread_id is None
         thread_id = thread_id or str(uuid.uuid4())
@@ -122,7 +123,13 @@ class RunManager:
             log = self.broker.open(run.run_id)
             log.publish("metadata", dumps({"run_id": run.run_id, "attempt": 1}))
             self._finished[run.run_id] = asyncio.Event()
-            self._queue.put(run.thread_id, run.run_id)
+            if request.after_seconds:
+                # A delayed run waits on a timer, not in a worker: it executes nothing yet.
+                self._delayed[run.run_id] = asyncio.get_running_loop().call_later(
+                    request.after_seconds, self._release, run.thread_id, run.run_id
+                )
+            else:
+                self._queue.put(run.thread_id, run.run_id)
         logger.info(
             "run queued",
             extra={"run_id": run.run_id, "thread_id": run.thread_id, "assistant_id": assistant_id},
@@ -150,9 +157,12 @@ class RunManager:
             return  # already over
         self._cancel_actions.setdefault(run.run_id, action)
         task = self._tasks.get(run.run_id)
+        timer = self._delayed.pop(run.run_id, None)
+        if timer is not None:
+            timer.cancel()
         if task is not None:
             task.cancel()
-        elif self._queue.discard(run.thread_id, run.run_id):
+        elif timer is not None or self._queue.discard(run.thread_id, run.run_id):
             asyncio.get_running_loop().create_task(self._drop_unstarted(run))
         # Otherwise a worker already holds it and sees the request before it starts.
 
@@ -233,6 +243,10 @@ class RunManager:
                 self._tasks.pop(run_id, None)
                 self._queue.done(thread_id, run_id)
 
+    def _release(self, thread_id: str, run_id: str) -> None:
+        self._delayed.pop(run_id, None)
+        self._queue.put(thread_id, run_id)
+
     async def _end_broken(self, thread_id: str, run_id: str, exc: BaseException | None) -> None:
         """A run whose own clean-up failed: end it in error rather than leave it running."""
         logger.error(
@@ -264,16 +278,11 @@ class RunManager:
         request = RunCreateStateful.model_validate(run.kwargs)
         context = {"run_id": run_id, "thread_id": run.thread_id}
         try:
-            if request.after_seconds:
-                await asyncio.sleep(request.after_seconds)
             assistant = await services.assistants.get(None, run.assistant_id)
             if assistant is None:
                 raise NotFound(f"Assistant {run.assistant_id} not found")
             await services.runs.set_status(run_id, "running")
-            secrets = self._secrets.pop(run_id, {})
-            if secrets:
-                configurable = {**(request.config.get("configurable") or {}), **secrets}
-                request.config = {**request.config, "configurable": configurable}
+            request.config = with_secrets(request.config, self._secrets.pop(run_id, {}))
             config = run_config(run, assistant, request)
             # Off the loop: a first build compiles the graph and may import a model client.
             graph = await asyncio.to_thread(

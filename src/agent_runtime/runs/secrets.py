@@ -20,3 +20,19 @@ def is_secret_key(key: str) -> bool:
 
 def scrub(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if not is_secret_key(k)}
+
+
+def split_secrets(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A config without the credentials in its `configurable`, and those credentials."""
+    configurable = config.get("configurable") or {}
+    secrets = {k: v for k, v in configurable.items() if is_secret_key(k)}
+    if not secrets:
+        return config, {}
+    return {**config, "configurable": scrub(configurable)}, secrets
+
+
+def with_secrets(config: dict[str, Any], secrets: Mapping[str, Any]) -> dict[str, Any]:
+    """The config `split_secrets` took the credentials from, with them back."""
+    if not secrets:
+        return config
+    return {**config, "configurable": {**(config.get("configurable") or {}), **secrets}}
