@@ -25,6 +25,7 @@ from agent_runtime.runs.queue import MemoryRunQueue
 from agent_runtime.schemas.assistants import Assistant
 from agent_runtime.schemas.common import utcnow
 from agent_runtime.services import Services, system_assistant_id
+from agent_runtime.shutdown import ShutdownClock
 from agent_runtime.storage.base import SYSTEM_OWNER, StoreRepository
 from agent_runtime.storage.factory import open_storage
 from agent_runtime.store import RuntimeStore
@@ -47,7 +48,11 @@ def provider_env(settings: Settings) -> ProviderEnv:
     )
 
 
-def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    graphs: GraphRegistry | None = None,
+    shutdown: ShutdownClock | None = None,
+) -> FastAPI:
     registry = graphs or GraphRegistry(
         [agent_spec(provider_env(settings)), *load_graph_specs(settings.graphs)]
     )
@@ -86,7 +91,8 @@ def create_app(settings: Settings, graphs: GraphRegistry | None = None) -> FastA
                 yield
             finally:
                 # Drain runs before the storage under them closes.
-                await manager.stop(grace=settings.shutdown_timeout)
+                budget = settings.shutdown_timeout
+                await manager.stop(grace=shutdown.remaining(budget) if shutdown else budget)
                 logger.info("server stopped")
 
     app = FastAPI(

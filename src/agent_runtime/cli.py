@@ -6,11 +6,13 @@ import asyncio
 import logging
 import signal
 import sys
+from types import FrameType
 
 import uvicorn
 
 from agent_runtime.config import ConfigError, load_settings
 from agent_runtime.logs import configure_logging
+from agent_runtime.shutdown import ShutdownClock
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +28,9 @@ def main() -> None:
     from agent_runtime.app import create_app  # after logging, so import-time logs are formatted
     from agent_runtime.graphs.loader import GraphLoadError
 
+    clock = ShutdownClock()
     try:
-        app = create_app(settings)
+        app = create_app(settings, shutdown=clock)
     except GraphLoadError as exc:
         sys.stderr.write(f"agent-runtime: {exc}\n")
         raise SystemExit(2) from None
@@ -58,11 +61,24 @@ def main() -> None:
     # shutdown should.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    server = uvicorn.Server(config)
+    server = _Server(config, clock)
     server.run()
     if not server.started:
         # The lifespan failed (its error is logged); uvicorn.Server returns quietly then.
         raise SystemExit(1)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, starting the shutdown clock when the stop signal arrives, so the
+    drain of requests and the drain of runs share one SHUTDOWN_TIMEOUT."""
+
+    def __init__(self, config: uvicorn.Config, clock: ShutdownClock) -> None:
+        super().__init__(config)
+        self._clock = clock
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self._clock.start()
+        super().handle_exit(sig, frame)
 
 
 if __name__ == "__main__":
