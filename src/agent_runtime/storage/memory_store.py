@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import heapq
+from datetime import UTC, datetime, timedelta
 
 from agent_runtime.schemas.common import Json, utcnow
 from agent_runtime.storage.base import Namespace, NamespaceQuery, StoreItem, StoreSearch
@@ -15,6 +17,7 @@ from agent_runtime.storage.store_query import (
 )
 
 _Key = tuple[str, Namespace, str]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class MemoryStoreItems:
@@ -52,13 +55,21 @@ class MemoryStoreItems:
             and matches_filter(item.value, conditions)
             and matches_text(item.value, search.query)
         ]
-        found.sort(key=lambda item: (item.namespace, item.key))
-        found.sort(key=lambda item: item.updated_at, reverse=True)
-        return [_copy(item) for item in found[search.offset : search.offset + search.limit]]
+        # Newest first, ties by namespace and key; only the page's end needs ordering.
+        newest = heapq.nsmallest(
+            search.offset + search.limit,
+            found,
+            key=lambda item: (-_micros(item.updated_at), item.namespace, item.key),
+        )
+        return [_copy(item) for item in newest[search.offset :]]
 
     async def list_namespaces(self, owner: str, query: NamespaceQuery) -> list[Namespace]:
         namespaces = {namespace for item_owner, namespace, _ in self._items if item_owner == owner}
         return select_namespaces(namespaces, query)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def _copy(item: StoreItem) -> StoreItem:
