@@ -55,10 +55,23 @@ UPDATE langgraph_server.threads SET
 WHERE id = %s
 RETURNING *
 """
-INSERT_SNAPSHOT = """
-INSERT INTO langgraph_server.thread_states
-  (thread_id, values, metadata, next, tasks, checkpoint_id, parent_checkpoint, interrupts)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+# The same update and the sibling runtime's history row for it, in one round trip.
+UPDATE_STATE_WITH_SNAPSHOT = """
+WITH updated AS (
+  UPDATE langgraph_server.threads SET
+    status = COALESCE(%s, status),
+    values = COALESCE(%s, values),
+    interrupts = COALESCE(%s, interrupts),
+    updated_at = %s
+  WHERE id = %s
+  RETURNING *
+), snapshot AS (
+  INSERT INTO langgraph_server.thread_states
+    (thread_id, values, metadata, next, tasks, checkpoint_id, parent_checkpoint, interrupts)
+  SELECT id, %s::jsonb, %s::jsonb, %s::text[], %s::jsonb, %s::text, %s::jsonb, %s::jsonb
+  FROM updated
+)
+SELECT * FROM updated
 """
 
 BY_ID = sql.SQL("id = %s")
@@ -102,9 +115,8 @@ def _filter(owner: Owner, where: ThreadFilter) -> Where:
     return clauses
 
 
-def _snapshot_params(thread_id: str, snapshot: StateSnapshotRecord) -> tuple[Any, ...]:
+def _snapshot_params(snapshot: StateSnapshotRecord) -> tuple[Any, ...]:
     return (
-        thread_id,
         Jsonb(snapshot.values),
         Jsonb(snapshot.metadata),
         list(snapshot.next),
@@ -161,10 +173,13 @@ class PostgresThreads:
             utcnow(),
             thread_id,
         )
-        async with self._pool.connection() as conn, conn.transaction():
-            row = await (await conn.execute(UPDATE_STATE, params)).fetchone()
-            if row is not None and update.snapshot is not None:
-                await conn.execute(INSERT_SNAPSHOT, _snapshot_params(thread_id, update.snapshot))
+        if update.snapshot is None:
+            query, values = UPDATE_STATE, params
+        else:
+            query = UPDATE_STATE_WITH_SNAPSHOT
+            values = (*params, *_snapshot_params(update.snapshot))
+        async with self._pool.connection() as conn:
+            row = await (await conn.execute(query, values)).fetchone()
         return thread_from_row(row) if row is not None else None
 
     async def delete(self, owner: Owner, thread_id: str) -> bool:
