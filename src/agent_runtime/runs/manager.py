@@ -65,7 +65,11 @@ class RunManager:
         for task in list(self._tasks.values()):
             task.cancel()
         if self._tasks:
-            await asyncio.wait(list(self._tasks.values()), timeout=5)
+            # A second to record the interrupted runs; one that cannot is left to the
+            # start-up recovery of the next process.
+            _, unsettled = await asyncio.wait(list(self._tasks.values()), timeout=1)
+            if unsettled:
+                logger.warning("runs left unsettled", extra={"runs": len(unsettled)})
         for timer in self._delayed.values():
             timer.cancel()
         for worker in self._workers:
