@@ -308,10 +308,21 @@ def test_connections_killed_by_the_database_are_replaced(
         thread_id = client.threads.create()["thread_id"]
         killed = query(
             fresh_database_url,
-            "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity"
+            "SELECT pid, pg_terminate_backend(pid) AS done FROM pg_stat_activity"
             " WHERE datname = current_database() AND application_name LIKE 'agent-runtime%%'",
         )
         assert killed and all(k["done"] for k in killed)
+        # pg_terminate_backend only signals: wait until those backends have exited.
+        pids = [k["pid"] for k in killed]
+        wait_until(
+            lambda: (
+                not query(
+                    fresh_database_url, "SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", pids
+                )
+            ),
+            5,
+            "terminated backends did not exit",
+        )
 
         assert client.threads.get(thread_id)["thread_id"] == thread_id
         assert httpx.get(f"{server.url}/health").status_code == 200
