@@ -95,26 +95,6 @@ async def test_events_debug_tasks_and_checkpoints_modes(server: ServerProcess) -
     assert {"on_chain_start", "on_chat_model_stream", "on_chain_end"} <= kinds
 
 
-async def test_subgraphs_custom_and_namespaced_events(server: ServerProcess) -> None:
-    client = get_client(url=server.url)
-    thread = await client.threads.create(graph_id="demo")
-    parts = await collect(
-        client.runs.stream(
-            thread["thread_id"],
-            "demo",
-            input={"notes": []},
-            stream_mode=["updates", "custom"],
-            stream_subgraphs=True,
-        )
-    )
-    names = [p.event for p in parts]
-    sub_updates = [n for n in names if n.startswith("updates|inner:")]
-    assert sub_updates, names
-    custom = [p for p in parts if p.event.startswith("custom")]
-    assert custom[0].data == {"progress": "preparing"}
-    assert custom[0].event.startswith("custom|inner:")
-
-
 async def test_stateless_stream_has_run_locations(server: ServerProcess) -> None:
     import httpx
 

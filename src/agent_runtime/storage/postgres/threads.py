@@ -53,18 +53,10 @@ UPDATE langgraph_server.threads SET
   interrupts = COALESCE(%s, interrupts),
   updated_at = %s
 WHERE id = %s
-RETURNING *
-"""
+RETURNING *"""
 # The same update and the sibling runtime's history row for it, in one round trip.
-UPDATE_STATE_WITH_SNAPSHOT = """
-WITH updated AS (
-  UPDATE langgraph_server.threads SET
-    status = COALESCE(%s, status),
-    values = COALESCE(%s, values),
-    interrupts = COALESCE(%s, interrupts),
-    updated_at = %s
-  WHERE id = %s
-  RETURNING *
+UPDATE_STATE_WITH_SNAPSHOT = f"""
+WITH updated AS ({UPDATE_STATE}
 ), snapshot AS (
   INSERT INTO langgraph_server.thread_states
     (thread_id, values, metadata, next, tasks, checkpoint_id, parent_checkpoint, interrupts)
