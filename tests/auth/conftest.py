@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -60,11 +59,9 @@ def supabase(fake_supabase: FakeSupabase) -> FakeSupabase:
 
 @pytest.fixture(params=["memory", "postgres"])
 def storage_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Settings selecting each storage; Postgres only once the runtime has one."""
+    """Settings selecting each storage."""
     if request.param == "memory":
         return {}
-    if importlib.util.find_spec("agent_runtime.storage.postgres") is None:
-        pytest.skip("this runtime has no Postgres storage")
     return {"database_url": request.getfixturevalue("database_url")}
 
 
@@ -73,8 +70,7 @@ async def app_http(storage_settings: dict[str, Any]) -> AsyncIterator[httpx.Asyn
     async with serve(auth_settings(**storage_settings)) as http:
         if storage_settings:
             health = (await http.get("/health")).json()
-            if health.get("persistence") != "postgres":
-                pytest.skip("DATABASE_URL is not wired to a Postgres storage yet")
+            assert health.get("persistence") == "postgres", health
         yield http
 
 

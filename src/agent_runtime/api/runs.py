@@ -12,7 +12,7 @@ from agent_runtime.api.deps import JsonResponse, OwnerDep, ServicesDep
 from agent_runtime.api.sse import EventStreamResponse
 from agent_runtime.api.threads import get_thread_or_404
 from agent_runtime.auth import with_caller
-from agent_runtime.errors import Conflict, NotFound
+from agent_runtime.errors import Conflict, NotFound, NotImplementedFeature
 from agent_runtime.runs.events import HEARTBEAT, RunEventLog
 from agent_runtime.runs.manager import RunManager
 from agent_runtime.schemas.common import Limit, Offset
@@ -115,6 +115,10 @@ async def _start(
     body: RunCreateStateless,
     request: Request,
 ) -> Run:
+    if body.webhook:
+        raise NotImplementedFeature("Run webhooks are not supported")
+    if body.feedback_keys:
+        raise NotImplementedFeature("feedback_keys are not supported")
     stateful = RunCreateStateful.model_validate(body.model_dump())
     stateful.config = with_caller(stateful.config)
     return await manager.create(owner, thread_id, stateful, forwarded_headers(request))

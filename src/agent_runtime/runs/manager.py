@@ -14,7 +14,7 @@ import uuid
 from collections import OrderedDict
 from typing import Any, Literal
 
-from agent_runtime.errors import Conflict, NotFound, NotImplementedFeature
+from agent_runtime.errors import Conflict, NotFound
 from agent_runtime.runs.events import EventBroker, RunEventLog
 from agent_runtime.runs.executor import RunOutcome, run_config, stream_graph
 from agent_runtime.runs.locks import KeyedLocks
@@ -85,7 +85,6 @@ class RunManager:
     ) -> Run:
         """Store and queue a run; `thread_id=None` makes a stateless run on a new thread."""
         services = self.services
-        _reject_unsupported(request)
         assistant_id = services.resolve_assistant_id(request.assistant_id)
         assistant = await services.assistants.get(owner, assistant_id)
         if assistant is None:
@@ -381,13 +380,6 @@ class RunManager:
         finished = self._finished.pop(run_id, None)
         if finished is not None:
             finished.set()
-
-
-def _reject_unsupported(request: RunCreateStateful) -> None:
-    if request.webhook:
-        raise NotImplementedFeature("Run webhooks are not supported")
-    if request.feedback_keys:
-        raise NotImplementedFeature("feedback_keys are not supported")
 
 
 def _stamp(metadata: dict[str, Any], owner: Owner) -> dict[str, Any]:

@@ -161,8 +161,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS agent_runtime_run_leases_instance
       ON langgraph_server.agent_runtime_run_leases (instance_key);
     """,
-    # GIN's pending list makes every search scan the entries not yet merged (milliseconds
-    # after a burst of inserts, until vacuum): merge each insert at once instead.
+    # GIN's pending list makes every search scan the entries waiting there to be merged
+    # (milliseconds after a burst of inserts, until vacuum): merge each insert at once.
     """
     ALTER INDEX langgraph_server.agent_runtime_threads_metadata SET (fastupdate = off);
     ALTER INDEX langgraph_server.agent_runtime_assistants_metadata SET (fastupdate = off);
