@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import httpx
 import pytest
@@ -12,24 +11,9 @@ from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
+from tests.e2e.helpers import HUMAN, SLOW_WORDS, ask, slow_reply, wait_until_streaming
 from tests.fakes.providers import FakeProvider, TextReply
 from tests.support.server import ServerProcess
-
-HUMAN = {"messages": [{"role": "user", "content": "hi"}]}
-SLOW_WORDS = 40
-
-
-def ask(text: str) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": text}]}
-
-
-def slow_reply(per_chunk: float = 0.1) -> TextReply:
-    """About `SLOW_WORDS * per_chunk` seconds of streaming: long enough to act on mid-run."""
-    return TextReply("word " * SLOW_WORDS, chunks=SLOW_WORDS, delay_per_chunk=per_chunk)
-
-
-async def wait_until_streaming(provider: FakeProvider, count: int = 1) -> None:
-    await provider.wait_for(lambda: sum(s.chunks_sent > 0 for s in provider.streams) >= count)
 
 
 async def wait_status(client: LangGraphClient, thread_id: str, run_id: str, status: str) -> None:
@@ -141,7 +125,7 @@ async def test_cancel_with_rollback_deletes_the_run(
 async def test_multitask_reject_refuses_a_second_run(
     server: ServerProcess, provider: FakeProvider
 ) -> None:
-    provider.script(slow_reply(0.05))
+    provider.script(slow_reply(per_chunk=0.05))
     client = get_client(url=server.url)
     thread = await client.threads.create()
     first = await client.runs.create(thread["thread_id"], "agent", input=ask("first"))
@@ -200,7 +184,7 @@ async def test_multitask_rollback_erases_the_first_run(
 async def test_multitask_enqueue_runs_one_after_the_other(
     server: ServerProcess, provider: FakeProvider
 ) -> None:
-    provider.script(slow_reply(0.02))
+    provider.script(slow_reply(per_chunk=0.02))
     client = get_client(url=server.url)
     thread = await client.threads.create()
     first = await client.runs.create(thread["thread_id"], "agent", input=ask("first"))
@@ -319,7 +303,7 @@ async def test_client_disconnect_continues_by_default(
 async def test_delete_run_refuses_active_then_deletes(
     server: ServerProcess, provider: FakeProvider
 ) -> None:
-    provider.script(slow_reply(0.03))
+    provider.script(slow_reply(per_chunk=0.03))
     client = get_client(url=server.url)
     thread = await client.threads.create()
     run = await client.runs.create(thread["thread_id"], "agent", input=HUMAN)

@@ -12,21 +12,13 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import NotFoundError
-from langgraph_sdk.schema import StreamPart
 
-from tests.fakes.providers import FakeProvider, TextReply
+from tests.e2e.helpers import ask, collect, slow_reply, wait_until_streaming
+from tests.fakes.providers import FakeProvider
 from tests.support.server import ServerProcess
 
 ORDER = ["pending", "running", "success"]
-
-
-def ask(text: str) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": text}]}
-
-
-def slow_reply(text: str = "slow and steady answer", per_chunk: float = 0.1) -> TextReply:
-    words = len(text.split())
-    return TextReply(text, chunks=words, delay_per_chunk=per_chunk)
+ANSWER = "slow and steady answer"
 
 
 async def statuses_until_done(
@@ -46,10 +38,6 @@ async def statuses_until_done(
     raise AssertionError(f"run {run_id} still {seen[-1]} after {within}s")
 
 
-async def collect(stream: Any) -> list[StreamPart]:
-    return [part async for part in stream]
-
-
 async def thread_count(http: httpx.AsyncClient) -> int:
     response = await http.post("/threads/count", json={})
     assert response.status_code == 200
@@ -63,7 +51,7 @@ async def thread_count(http: httpx.AsyncClient) -> int:
 async def test_stateless_background_run_returns_values_and_drops_its_thread(
     server: ServerProcess, provider: FakeProvider
 ) -> None:
-    provider.script(slow_reply(per_chunk=0.05))
+    provider.script(slow_reply(ANSWER, per_chunk=0.05))
     client = get_client(url=server.url)
     async with httpx.AsyncClient(base_url=server.url) as http:
         response = await http.post("/runs", json={"assistant_id": "agent", "input": ask("hi")})
@@ -77,7 +65,7 @@ async def test_stateless_background_run_returns_values_and_drops_its_thread(
 
     values = await client.runs.join(run["thread_id"], run["run_id"])
 
-    assert [m["content"] for m in values["messages"]] == ["hi", "slow and steady answer"]
+    assert [m["content"] for m in values["messages"]] == ["hi", ANSWER]
     # on_completion defaults to delete: the throwaway thread goes once the run is over.
     for _ in range(100):
         try:
@@ -92,7 +80,7 @@ async def test_stateless_background_run_returns_values_and_drops_its_thread(
 async def test_stateless_background_run_kept_thread_ends_in_success(
     server: ServerProcess, provider: FakeProvider
 ) -> None:
-    provider.script(slow_reply(per_chunk=0.05))
+    provider.script(slow_reply(ANSWER, per_chunk=0.05))
     client = get_client(url=server.url)
     run = await client.runs.create(None, "agent", input=ask("hi"), on_completion="keep")
 
@@ -101,7 +89,7 @@ async def test_stateless_background_run_kept_thread_ends_in_success(
     assert seen[-1] == "success"
     assert seen == sorted(seen, key=ORDER.index)
     values = await client.runs.join(run["thread_id"], run["run_id"])
-    assert values["messages"][-1]["content"] == "slow and steady answer"
+    assert values["messages"][-1]["content"] == ANSWER
     thread = await client.threads.get(run["thread_id"])
     assert thread["status"] == "idle"
     assert thread["values"] == values
@@ -110,18 +98,18 @@ async def test_stateless_background_run_kept_thread_ends_in_success(
 async def test_background_run_on_a_thread_is_running_then_success(
     server: ServerProcess, provider: FakeProvider
 ) -> None:
-    provider.script(slow_reply())
+    provider.script(slow_reply(ANSWER))
     client = get_client(url=server.url)
     thread = await client.threads.create()
     run = await client.runs.create(thread["thread_id"], "agent", input=ask("hi"))
-    await provider.wait_for(lambda: any(s.chunks_sent for s in provider.streams))
+    await wait_until_streaming(provider)
 
     assert (await client.runs.get(thread["thread_id"], run["run_id"]))["status"] == "running"
     assert (await client.threads.get(thread["thread_id"]))["status"] == "busy"
 
     values = await client.runs.join(thread["thread_id"], run["run_id"])
 
-    assert [m["content"] for m in values["messages"]] == ["hi", "slow and steady answer"]
+    assert [m["content"] for m in values["messages"]] == ["hi", ANSWER]
     assert (await client.runs.get(thread["thread_id"], run["run_id"]))["status"] == "success"
     stored = await client.threads.get(thread["thread_id"])
     assert stored["status"] == "idle"

@@ -9,12 +9,9 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
+from tests.e2e.helpers import ask, wait_until_streaming
 from tests.fakes.providers import FakeProvider, TextReply
 from tests.support.server import ServerProcess
-
-
-def ask(text: str) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": text}]}
 
 
 async def test_interrupt_before_pauses_and_a_new_run_resumes(server: ServerProcess) -> None:
@@ -143,7 +140,7 @@ async def test_state_update_is_refused_while_a_run_is_active(
     client = get_client(url=server.url)
     thread = await client.threads.create()
     run = await client.runs.create(thread["thread_id"], "agent", input=ask("busy"))
-    await provider.wait_for(lambda: any(s.chunks_sent for s in provider.streams))
+    await wait_until_streaming(provider)
     with pytest.raises(ConflictError):
         await client.threads.update_state(thread["thread_id"], {"messages": []})
     await client.runs.join(thread["thread_id"], run["run_id"])

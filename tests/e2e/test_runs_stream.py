@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from langgraph_sdk import get_client
-from langgraph_sdk.schema import StreamPart
 
+from tests.e2e.helpers import HUMAN, collect
 from tests.fakes.providers import FakeProvider, TextReply
 from tests.support.server import ServerProcess
-
-HUMAN = {"messages": [{"role": "user", "content": "hi"}]}
-
-
-async def collect(stream: Any) -> list[StreamPart]:
-    return [part async for part in stream]
 
 
 async def test_messages_tuple_streams_token_deltas(

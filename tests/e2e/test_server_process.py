@@ -18,10 +18,9 @@ import pytest
 from langgraph_sdk import get_client
 
 from tests.e2e.conftest import runtime_env
-from tests.fakes.providers import FakeProvider, TextReply
+from tests.e2e.helpers import HUMAN, slow_reply, wait_until_streaming
+from tests.fakes.providers import FakeProvider
 from tests.support.server import SCRIPT, ServerProcess, free_port
-
-HUMAN = {"messages": [{"role": "user", "content": "hi"}]}
 
 
 @contextmanager
@@ -32,10 +31,6 @@ def spawned(env: dict[str, str]) -> Iterator[ServerProcess]:
         yield proc
     finally:
         proc.kill()
-
-
-def slow_reply(words: int, per_chunk: float) -> TextReply:
-    return TextReply("word " * words, chunks=words, delay_per_chunk=per_chunk)
 
 
 async def exit_code(proc: ServerProcess, within: float) -> int:
@@ -128,7 +123,7 @@ async def test_a_stream_in_flight_finishes_before_the_process_exits(
     """The signal stops new connections; the open stream runs to `end`; then exit 0."""
     shutdown_timeout = 15
     env = {**runtime_env(provider), "SHUTDOWN_TIMEOUT": str(shutdown_timeout)}
-    provider.script(slow_reply(words=25, per_chunk=0.1))
+    provider.script(slow_reply("word " * 25, per_chunk=0.1))
     with spawned(env) as proc:
         assert proc.proc is not None
         client = get_client(url=proc.url)
@@ -190,13 +185,13 @@ async def test_a_background_run_in_flight_finishes_before_the_process_exits(
     provider: FakeProvider,
 ) -> None:
     env = {**runtime_env(provider), "SHUTDOWN_TIMEOUT": "15"}
-    provider.script(slow_reply(words=15, per_chunk=0.1))
+    provider.script(slow_reply("word " * 15, per_chunk=0.1))
     with spawned(env) as proc:
         assert proc.proc is not None
         client = get_client(url=proc.url)
         thread = await client.threads.create()
         await client.runs.create(thread["thread_id"], "agent", input=HUMAN)
-        await provider.wait_for(lambda: any(s.chunks_sent for s in provider.streams))
+        await wait_until_streaming(provider)
 
         proc.proc.send_signal(signal.SIGTERM)
 
@@ -213,7 +208,7 @@ async def test_shutdown_never_takes_longer_than_shutdown_timeout(provider: FakeP
     """A stream that outlives SHUTDOWN_TIMEOUT is cut off, and the process is gone soon after."""
     shutdown_timeout = 3
     env = {**runtime_env(provider), "SHUTDOWN_TIMEOUT": str(shutdown_timeout)}
-    provider.script(slow_reply(words=200, per_chunk=0.1))  # about 20 s
+    provider.script(slow_reply("word " * 200, per_chunk=0.1))  # about 20 s
     with spawned(env) as proc:
         assert proc.proc is not None
         client = get_client(url=proc.url)
@@ -299,13 +294,15 @@ def one_job_server(provider: FakeProvider) -> Iterator[ServerProcess]:
 async def test_n_jobs_per_worker_bounds_runs_executing_at_once(
     one_job_server: ServerProcess, provider: FakeProvider
 ) -> None:
-    provider.script(slow_reply(words=15, per_chunk=0.1), slow_reply(words=3, per_chunk=0.05))
+    provider.script(
+        slow_reply("word " * 15, per_chunk=0.1), slow_reply("word " * 3, per_chunk=0.05)
+    )
     client = get_client(url=one_job_server.url)
     one, two = await client.threads.create(), await client.threads.create()
     first = await client.runs.create(
         one["thread_id"], "agent", input={"messages": [{"role": "user", "content": "first"}]}
     )
-    await provider.wait_for(lambda: any(s.chunks_sent for s in provider.streams))
+    await wait_until_streaming(provider)
     second = await client.runs.create(
         two["thread_id"], "agent", input={"messages": [{"role": "user", "content": "second"}]}
     )

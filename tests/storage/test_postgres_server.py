@@ -17,11 +17,10 @@ from psycopg.rows import dict_row
 
 from agent_runtime.storage.postgres.migrations import MIGRATIONS
 from tests.auth.tokens import SECRET, hs256
+from tests.e2e.helpers import HUMAN
 from tests.fakes.providers import FakeProvider, TextReply
 from tests.support.server import ServerProcess, free_port
 from tests.support.tcp_proxy import TcpProxy
-
-HUMAN = {"messages": [{"role": "user", "content": "hi"}]}
 
 
 @pytest.fixture(scope="module")

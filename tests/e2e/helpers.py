@@ -1,0 +1,31 @@
+"""What the end-to-end run tests share: inputs, scripted replies and stream helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph_sdk.schema import StreamPart
+
+from tests.fakes.providers import FakeProvider, TextReply
+
+SLOW_WORDS = 40
+
+
+def ask(text: str) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": text}]}
+
+
+HUMAN = ask("hi")
+
+
+def slow_reply(text: str = "word " * SLOW_WORDS, *, per_chunk: float = 0.1) -> TextReply:
+    """The text streamed a word a chunk: `per_chunk` seconds each, long enough to act mid-run."""
+    return TextReply(text, chunks=len(text.split()), delay_per_chunk=per_chunk)
+
+
+async def wait_until_streaming(provider: FakeProvider, count: int = 1) -> None:
+    await provider.wait_for(lambda: sum(s.chunks_sent > 0 for s in provider.streams) >= count)
+
+
+async def collect(stream: Any) -> list[StreamPart]:
+    return [part async for part in stream]
