@@ -74,7 +74,9 @@ async def test_the_callers_token_reaches_the_graph_but_not_the_stored_run(
         json={
             "assistant_id": "whoami",
             "input": {},
-            "config": {"configurable": {"custom_api_key": "sk-per-run", "tone": "dry"}},
+            "config": {
+                "configurable": {"custom_api_key": "sk-per-run", "tone": "dry", "max_tokens": 9}
+            },
         },
         headers={**bearer(token), "x-session-token": "tok-123"},
     )
@@ -83,6 +85,6 @@ async def test_the_callers_token_reaches_the_graph_but_not_the_stored_run(
 
     runs = await app_http.get(f"/threads/{thread['thread_id']}/runs", headers=bearer(token))
     stored = runs.json()[0]["kwargs"]["config"]["configurable"]
-    assert stored["tone"] == "dry"
+    assert stored["tone"] == "dry" and stored["max_tokens"] == 9
     assert not {"x-supabase-access-token", "custom_api_key", "x-session-token"} & set(stored)
     assert token not in runs.text and "sk-per-run" not in runs.text

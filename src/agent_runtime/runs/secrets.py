@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-_SECRET_MARKERS = ("api_key", "apikey", "secret", "password", "token", "authorization")
+_SECRET_MARKERS = ("api_key", "apikey", "secret", "password", "authorization")
 
 
 def is_secret_key(key: str) -> bool:
     lowered = key.lower().replace("-", "_")
-    return any(marker in lowered for marker in _SECRET_MARKERS)
+    # A word ending in `token` (`access_token`, `githubToken`) is a credential; `max_tokens`
+    # is a setting.
+    words = lowered.split("_")
+    return any(w.endswith("token") for w in words) or any(m in lowered for m in _SECRET_MARKERS)
 
 
 def scrub(mapping: Mapping[str, Any]) -> dict[str, Any]:
