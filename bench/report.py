@@ -109,9 +109,15 @@ def _leak_rows(mode: dict[str, Any]) -> list[Row]:
             _ratio(leak["rss_after_mb"], leak["rss_before_mb"]),
         ),
         (
+            f"RSS MB after {runs:,} runs, against warm-up",
+            _num(leak["rss_after_mb"]),
+            f"after warm-up {_num(mode['warm']['rss_mb'])}",
+            _ratio(leak["rss_after_mb"], mode["warm"]["rss_mb"]),
+        ),
+        (
             f"open fds after {runs:,} runs",
             str(leak["fds_after"]),
-            f"before them {leak['fds_before']}",
+            f"before them {leak['fds_before']} / after warm-up {mode['warm']['fds']}",
             "",
         ),
     ]
@@ -177,7 +183,7 @@ def _growth_rows(mode: dict[str, Any]) -> list[Row]:
     for key, label in (("p50_ms", "run p50 ms"), ("cpu_ms_per_op", "server CPU ms per run")):
         rows.append(
             (
-                f"turn {last} {label}",
+                f"messages-tuple turn {last} {label}",
                 _num(turns[last][key], 2),
                 f"turn {first} {_num(turns[first][key], 2)}",
                 _ratio(turns[last][key], turns[first][key]),
@@ -270,6 +276,10 @@ def markdown(results: dict[str, Any]) -> str:
             except KeyError as exc:
                 rows = [(f"{section.__name__.strip('_')}", f"missing: {exc}", "", "")]
             lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+        if seconds := mode.get("seconds"):
+            phases = ", ".join(f"{phase} {value:.0f}" for phase, value in seconds.items())
+            lines += ["", f"Seconds per phase: {phases}."]
+    lines += ["", f"Whole run: {meta.get('seconds', 0) / 60:.1f} minutes."]
     return "\n".join(lines) + "\n"
 
 

@@ -17,6 +17,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,26 +88,39 @@ async def _measure_server(mode: str, target: Target, sizes: Sizes) -> dict[str, 
         paths = (await http.get("/openapi.json")).json()["paths"]
     if health.get("persistence") != mode:
         return {"skipped": f"the server reports persistence {health.get('persistence')!r}"}
-    out: dict[str, Any] = {"has_store": "/store/items" in paths}
+    out: dict[str, Any] = {"has_store": "/store/items" in paths, "seconds": {}}
     out["idle"] = vars(proc_stats(target.pid))
-    log(f"{mode}: warm-up")
-    await target.warm_up()
-    await asyncio.sleep(1)
-    out["warm"] = vars(proc_stats(target.pid))
-    log(f"{mode}: agent flow at {list(sizes.flow_counts)}")
-    out["flows"] = await target.flows(sizes)
-    log(f"{mode}: CRUD")
-    out["crud"] = await target.crud(sizes, out["has_store"])
-    log(f"{mode}: {sizes.leak_runs} streamed runs")
-    out["leak"] = await target.leak(sizes.leak_runs)
-    log(f"{mode}: growth")
-    out["turns"] = await target.turns(sizes)
-    out["history"] = await target.history(sizes)
-    log(f"{mode}: thread search with {sizes.search_threads} threads")
-    out["search"] = await target.thread_search(sizes)
+    phases: list[tuple[str, str, Callable[[], Awaitable[Any]]]] = [
+        ("warm", "warm-up", target.warm_up),
+        ("flows", f"agent flow at {list(sizes.flow_counts)}", lambda: target.flows(sizes)),
+        ("crud", "CRUD", lambda: target.crud(sizes, out["has_store"])),
+        ("leak", f"{sizes.leak_runs} streamed runs", lambda: target.leak(sizes.leak_runs)),
+        ("turns", f"{sizes.turns} turns", lambda: target.turns(sizes)),
+        ("history", "state and history", lambda: target.history(sizes)),
+        (
+            "search",
+            f"thread search, {sizes.search_threads} threads",
+            lambda: target.thread_search(sizes),
+        ),
+    ]
     if out["has_store"]:
-        log(f"{mode}: store search with {sizes.store_items} items")
-        out["store_search"] = await target.store_search(sizes)
+        phases.append(
+            (
+                "store_search",
+                f"store search, {sizes.store_items} items",
+                lambda: target.store_search(sizes),
+            )
+        )
+    for key, label, phase in phases:
+        log(f"{mode}: {label}")
+        started = time.monotonic()
+        result = await phase()
+        out["seconds"][key] = round(time.monotonic() - started, 1)
+        if key == "warm":
+            await asyncio.sleep(1)
+            out["warm"] = vars(proc_stats(target.pid))
+        else:
+            out[key] = result
     out["errors"] = target.errors
     return out
 
@@ -178,10 +192,12 @@ def measure_mode(mode: str, fake_url: str, sizes: Sizes) -> dict[str, Any]:
         if "skipped" in out:
             return out
         log(f"{mode}: floors")
+        started = time.monotonic()
         out["floors"] = {"langgraph": _langgraph_floor(fake_url, floor_dsn, sizes)}
         out["floors"] |= asyncio.run(_starlette_floor(floor_dsn, sizes))
         if floor_dsn:
             out["floors"]["psycopg"] = asyncio.run(floors.psycopg_round_trip(floor_dsn, 300))
+        out["seconds"]["floors"] = round(time.monotonic() - started, 1)
         return out
     finally:
         if server is not None:

@@ -12,9 +12,10 @@ import httpx
 import psycopg
 
 from bench.load import (
-    FLOW_MODES,
     HUMAN,
+    TURN_MODES,
     Batch,
+    RawClient,
     Sample,
     agent_flow,
     check,
@@ -199,7 +200,11 @@ class Target:
         return result
 
     async def turns(self, sizes: Sizes) -> dict[str, Any]:
-        """Run cost on a thread's first turn against its last (`sizes.turns`-th) turn."""
+        """Run cost on a thread's first turn against its last (`sizes.turns`-th) turn.
+
+        The runs stream `messages-tuple` only, as the target reads: `values` events carry the
+        whole state by definition, so their cost follows the history however well it is done.
+        """
         async with client(self.url, 2) as http:
             threads = [
                 check(await http.post("/threads", json={"metadata": {"bench": "turns"}}))[
@@ -213,7 +218,7 @@ class Target:
                 batch = Batch()
                 start = time.perf_counter()
                 for thread_id in threads:
-                    body = {"assistant_id": "agent", "input": HUMAN, "stream_mode": FLOW_MODES}
+                    body = {"assistant_id": "agent", "input": HUMAN, "stream_mode": TURN_MODES}
                     path = f"/threads/{thread_id}/runs/stream"
                     batch.samples.append(await stream_run(http, path, body))
                 batch.wall = time.perf_counter() - start
@@ -253,11 +258,11 @@ class Target:
 
             small = await drive(1, sizes.reads, search)
 
-            async def create(i: int) -> Sample:
-                body = {"metadata": {"group": f"g{i % 1000}", "n": i}}
-                return await timed(http.post("/threads", json=body))
-
-            fill = await drive(50, sizes.search_threads, create)
+            fill = await fill_with(
+                self.url,
+                sizes.search_threads,
+                lambda i: ("POST", "/threads", {"metadata": {"group": f"g{i % 1000}", "n": i}}),
+            )
             large = await drive(1, sizes.reads, search)
             self.errors.extend(fill.errors[:5])
             out = {
@@ -283,16 +288,20 @@ class Target:
         stored = 0
         async with client(self.url, 50) as http:
 
-            async def put(i: int) -> Sample:
-                body = {"namespace": ["bench", "grow"], "key": f"k{i}", "value": {"n": i}}
-                return await timed(http.put("/store/items", json=body))
-
             async def search(_: int) -> Sample:
                 body = {"namespace_prefix": ["bench", "grow"], "limit": 10}
                 return await timed(http.post("/store/items/search", json=body))
 
             for total in sizes.store_items:
-                fill = await drive(50, total - stored, lambda i, base=stored: put(base + i))
+                fill = await fill_with(
+                    self.url,
+                    total - stored,
+                    lambda i, base=stored: (
+                        "PUT",
+                        "/store/items",
+                        {"namespace": ["bench", "grow"], "key": f"k{base + i}", "value": {"n": i}},
+                    ),
+                )
                 stored = total
                 self.errors.extend(fill.errors[:5])
                 found = await drive(1, sizes.reads, search)
@@ -302,6 +311,23 @@ class Target:
                     "errors": len(fill.errors) + len(found.errors),
                 }
         return out
+
+
+async def fill_with(
+    url: str, count: int, request: Callable[[int], tuple[str, str, dict[str, Any]]]
+) -> Batch:
+    """Send `count` requests through the raw client, 50 at a time: a fill, timed as a batch."""
+    raw = RawClient(url, 50)
+
+    async def send(i: int) -> Sample:
+        start = time.perf_counter()
+        await raw.send(*request(i))
+        return Sample(total=time.perf_counter() - start)
+
+    try:
+        return await drive(50, count, send)
+    finally:
+        await raw.aclose()
 
 
 async def _delete(http: httpx.AsyncClient, thread_id: str) -> httpx.Response:

@@ -253,6 +253,41 @@ async def test_thread_search_filters_sorts_and_pages(repos: Repositories) -> Non
     assert {r.status for r in rows} == {"busy"}
 
 
+async def test_thread_metadata_search_matches_as_jsonb_containment(repos: Repositories) -> None:
+    # The memory storage answers these from an index on metadata entries; each case is one
+    # where an index could disagree with `jsonb @>`.
+    await repos.threads.create("u1", thread(1, k=1, flag=True, tags=["a", "b"], deep={"x": 1}))
+    await repos.threads.create("u1", thread(2, k=1.0, flag=1, tags="a", deep={"x": 1, "y": 2}))
+    await repos.threads.create("u2", thread(3, owner="u2", k=1, empty=None))
+
+    async def found(owner: str | None, metadata: dict[str, Any]) -> list[str]:
+        rows, total = await repos.threads.search(
+            owner, ThreadFilter(metadata=metadata), Sort(by="thread_id", order="asc"), Page()
+        )
+        assert total == len(rows)
+        return ids(rows, "thread_id")
+
+    assert await found(None, {"k": 1}) == ["t1", "t2", "t3"]
+    assert await found("u1", {"k": 1.0}) == ["t1", "t2"]
+    assert await found(None, {"flag": True}) == ["t1"]
+    assert await found(None, {"flag": 1}) == ["t2"]
+    assert await found(None, {"tags": "a"}) == ["t2"]
+    assert await found(None, {"tags": ["a"]}) == ["t1"]
+    assert await found(None, {"deep": {"x": 1}}) == ["t1", "t2"]
+    assert await found(None, {"empty": None}) == ["t3"]
+    assert await found("u2", {"k": 1, "flag": True}) == []
+    assert await found(None, {"owner": "u2"}) == ["t3"]
+    assert await found("u1", {"owner": "u2"}) == []
+    assert await found(None, {"k": 2}) == []
+
+    await repos.threads.update_metadata("u1", "t1", {"k": 2})
+    assert await found(None, {"k": 1}) == ["t2", "t3"]
+    assert await found(None, {"k": 2}) == ["t1"]
+    assert await repos.threads.delete("u1", "t2")
+    assert await found("u1", {"k": 1}) == []
+    assert await repos.threads.count("u1", ThreadFilter(metadata={"flag": True})) == 1
+
+
 async def test_thread_count_applies_owner_and_filters(repos: Repositories) -> None:
     await repos.threads.create("u1", thread(1, kind="x"))
     await repos.threads.create("u1", thread(2, kind="y", status="error"))

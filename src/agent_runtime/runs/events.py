@@ -2,8 +2,8 @@
 
 A log is written by one run and read by any number of listeners, each following from an event
 id of its own. Logs are bounded while the run is live (oldest events dropped past a count or
-byte limit) and evicted after the run ends (past an age or a number of finished logs), so
-memory stays flat however many runs go through.
+byte limit) and evicted after the run ends (past an age, a number of finished logs or their
+total bytes), so memory stays flat however many runs go through.
 """
 
 from __future__ import annotations
@@ -43,9 +43,17 @@ class RunEventLog:
         self.closed = False
         self.closed_at = 0.0
 
+    @property
+    def size(self) -> int:
+        """Bytes of event data held."""
+        return self._bytes
+
     def publish(self, event: str, data: bytes) -> None:
         if self.closed:
             return
+        # orjson hands back bytes whose buffer is rounded up (4 KiB for a 50-byte event) and
+        # never shrunk; a log keeps its events for minutes, so it keeps an exact-size copy.
+        data = bytes(memoryview(data))
         self._events.append(StreamEvent(self._next_id, event, data))
         self._next_id += 1
         self._bytes += len(data)
@@ -122,12 +130,15 @@ class MemoryEventBroker:
         max_bytes: int = 32 * 1024 * 1024,
         retention_seconds: float = 600.0,
         max_finished: int = 1000,
+        max_finished_bytes: int = 16 * 1024 * 1024,
     ) -> None:
         self._live: dict[str, RunEventLog] = {}
         self._finished: OrderedDict[str, RunEventLog] = OrderedDict()
+        self._finished_bytes = 0
         self._limits = (max_events, max_bytes)
         self._retention = retention_seconds
         self._max_finished = max_finished
+        self._max_finished_bytes = max_finished_bytes
 
     def open(self, run_id: str) -> RunEventLog:
         log = self._live.get(run_id)
@@ -144,12 +155,18 @@ class MemoryEventBroker:
             return
         log.close()
         self._finished[run_id] = log
+        self._finished_bytes += log.size
         self._evict()
 
     def _evict(self) -> None:
         horizon = time.monotonic() - self._retention
         while self._finished:
             oldest = next(iter(self._finished.values()))
-            if len(self._finished) <= self._max_finished and oldest.closed_at >= horizon:
+            if (
+                len(self._finished) <= self._max_finished
+                and self._finished_bytes <= self._max_finished_bytes
+                and oldest.closed_at >= horizon
+            ):
                 break
             self._finished.popitem(last=False)
+            self._finished_bytes -= oldest.size

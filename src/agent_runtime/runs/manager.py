@@ -31,7 +31,9 @@ from agent_runtime.storage.base import ACTIVE_RUN_STATUSES, Owner, ThreadStateUp
 logger = logging.getLogger(__name__)
 
 CancelAction = Literal["interrupt", "rollback"]
-_MAX_OUTCOMES = 10_000
+# `wait` and `join` read an outcome as soon as the run finishes; past this many, a late `join`
+# answers from the stored run and thread instead.
+_MAX_OUTCOMES = 1000
 
 
 class RunManager:

@@ -5,7 +5,8 @@ Each method runs without awaiting, so on one event loop it is atomic, like a SQL
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import heapq
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from agent_runtime.schemas.assistants import Assistant, AssistantSortBy
@@ -39,8 +40,59 @@ def _readable(metadata: dict[str, Any], owner: Owner) -> bool:
 def _sorted_page(
     items: Iterable[T], key: Callable[[T], Any], sort: Sort[Any], page: Page
 ) -> list[T]:
-    ordered = sorted(items, key=key, reverse=sort.order == "desc")
-    return ordered[page.offset : page.offset + page.limit]
+    # Only the page's end needs ordering; equal to sorting all, ties included.
+    pick = heapq.nlargest if sort.order == "desc" else heapq.nsmallest
+    return pick(page.offset + page.limit, items, key=key)[page.offset :]
+
+
+def _scalar(value: Any) -> Hashable | None:
+    """A JSON scalar as an index key: equal exactly when `jsonb @>` says the values match."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", value)  # 1 and 1.0 are one key, as in JSON
+    if isinstance(value, str):
+        return ("string", value)
+    if value is None:
+        return ("null", None)
+    return None
+
+
+class _MetadataIndex:
+    """Thread ids by each top-level scalar metadata entry, so a search by metadata (and by
+    owner, which is a metadata entry) reads the matching threads rather than all of them."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, Hashable], dict[str, None]] = {}
+
+    def add(self, thread_id: str, metadata: dict[str, Any]) -> None:
+        for entry in self._entries(metadata):
+            self._ids.setdefault(entry, {})[thread_id] = None
+
+    def remove(self, thread_id: str, metadata: dict[str, Any]) -> None:
+        for entry in self._entries(metadata):
+            ids = self._ids.get(entry)
+            if ids is not None:
+                ids.pop(thread_id, None)
+                if not ids:
+                    del self._ids[entry]
+
+    def candidates(self, pattern: dict[str, Any]) -> dict[str, None] | None:
+        """Ids that can match `pattern`, in creation order; None when no entry narrows it."""
+        narrowest: dict[str, None] | None = None
+        for entry in self._entries(pattern):
+            ids = self._ids.get(entry, {})
+            if narrowest is None or len(ids) < len(narrowest):
+                narrowest = ids
+        return narrowest
+
+    @staticmethod
+    def _entries(metadata: dict[str, Any]) -> list[tuple[str, Hashable]]:
+        return [
+            (key, scalar)
+            for key, value in metadata.items()
+            if (scalar := _scalar(value)) is not None
+        ]
 
 
 class MemoryAssistants:
@@ -106,11 +158,13 @@ class MemoryAssistants:
 class MemoryThreads:
     def __init__(self) -> None:
         self._rows: dict[str, Thread] = {}
+        self._index = _MetadataIndex()
 
     async def create(self, owner: Owner, thread: Thread) -> Thread | None:
         if thread.thread_id in self._rows:
             return None
         self._rows[thread.thread_id] = thread
+        self._index.add(thread.thread_id, thread.metadata)
         return thread
 
     async def get(self, owner: Owner, thread_id: str) -> Thread | None:
@@ -127,6 +181,8 @@ class MemoryThreads:
             update={"metadata": {**row.metadata, **patch}, "updated_at": utcnow()}
         )
         self._rows[thread_id] = updated
+        self._index.remove(thread_id, row.metadata)
+        self._index.add(thread_id, updated.metadata)
         return updated
 
     async def update_state(self, thread_id: str, update: ThreadStateUpdate) -> Thread | None:
@@ -143,9 +199,11 @@ class MemoryThreads:
         return updated
 
     async def delete(self, owner: Owner, thread_id: str) -> bool:
-        if await self.get(owner, thread_id) is None:
+        row = await self.get(owner, thread_id)
+        if row is None:
             return False
         del self._rows[thread_id]
+        self._index.remove(thread_id, row.metadata)
         return True
 
     async def search(
@@ -160,8 +218,11 @@ class MemoryThreads:
 
     def _matching(self, owner: Owner, where: ThreadFilter) -> list[Thread]:
         rows: Iterable[Thread]
+        pattern = {**(where.metadata or {}), **({"owner": owner} if owner is not None else {})}
         if where.ids is not None:
             rows = (self._rows[i] for i in dict.fromkeys(where.ids) if i in self._rows)
+        elif (ids := self._index.candidates(pattern)) is not None:
+            rows = (self._rows[i] for i in ids)
         else:
             rows = self._rows.values()
         return [

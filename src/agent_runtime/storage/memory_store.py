@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import heapq
 from datetime import UTC, datetime, timedelta
 
 from agent_runtime.schemas.common import Json, utcnow
@@ -16,17 +15,22 @@ from agent_runtime.storage.store_query import (
     select_namespaces,
 )
 
-_Key = tuple[str, Namespace, str]
+_Key = tuple[Namespace, str]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class MemoryStoreItems:
     def __init__(self) -> None:
-        self._items: dict[_Key, StoreItem] = {}
+        # Per owner, items in the order they were last written: newest last, so a search
+        # reads from the end and stops once its page is full.
+        self._items: dict[str, dict[_Key, StoreItem]] = {}
+        self._latest = _EPOCH
 
     async def put(self, owner: str, namespace: Namespace, key: str, value: Json) -> StoreItem:
-        now = utcnow()
-        previous = self._items.get((owner, namespace, key))
+        # Never earlier than the last write, so write order is `updated_at` order.
+        now = self._latest = max(utcnow(), self._latest)
+        items = self._items.setdefault(owner, {})
+        previous = items.pop((namespace, key), None)
         item = StoreItem(
             namespace=namespace,
             key=key,
@@ -35,36 +39,36 @@ class MemoryStoreItems:
             created_at=previous.created_at if previous else now,
             updated_at=now,
         )
-        self._items[(owner, namespace, key)] = item
+        items[(namespace, key)] = item
         return _copy(item)
 
     async def get(self, owner: str, namespace: Namespace, key: str) -> StoreItem | None:
-        item = self._items.get((owner, namespace, key))
+        item = self._items.get(owner, {}).get((namespace, key))
         return _copy(item) if item else None
 
     async def delete(self, owner: str, namespace: Namespace, key: str) -> bool:
-        return self._items.pop((owner, namespace, key), None) is not None
+        return self._items.get(owner, {}).pop((namespace, key), None) is not None
 
     async def search(self, owner: str, search: StoreSearch) -> list[StoreItem]:
         conditions = parse_filter(search.filter)
-        found = [
-            item
-            for (item_owner, namespace, _), item in self._items.items()
-            if item_owner == owner
-            and has_prefix(namespace, search.prefix)
-            and matches_filter(item.value, conditions)
-            and matches_text(item.value, search.query)
-        ]
-        # Newest first, ties by namespace and key; only the page's end needs ordering.
-        newest = heapq.nsmallest(
-            search.offset + search.limit,
-            found,
-            key=lambda item: (-_micros(item.updated_at), item.namespace, item.key),
-        )
-        return [_copy(item) for item in newest[search.offset :]]
+        wanted = search.offset + search.limit
+        found: list[StoreItem] = []
+        for item in reversed(self._items.get(owner, {}).values()):
+            # Newest first; once the page is full, only items written at the same instant
+            # as its last one can still belong to it (ties go by namespace and key).
+            if len(found) >= wanted and item.updated_at < found[-1].updated_at:
+                break
+            if (
+                has_prefix(item.namespace, search.prefix)
+                and matches_filter(item.value, conditions)
+                and matches_text(item.value, search.query)
+            ):
+                found.append(item)
+        found.sort(key=lambda item: (-_micros(item.updated_at), item.namespace, item.key))
+        return [_copy(item) for item in found[search.offset : wanted]]
 
     async def list_namespaces(self, owner: str, query: NamespaceQuery) -> list[Namespace]:
-        namespaces = {namespace for item_owner, namespace, _ in self._items if item_owner == owner}
+        namespaces = {namespace for namespace, _ in self._items.get(owner, {})}
         return select_namespaces(namespaces, query)
 
 

@@ -1,0 +1,57 @@
+"""Event logs stay within their bounds, so memory stays flat however many runs go through."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import orjson
+
+from agent_runtime.runs.events import MemoryEventBroker
+
+
+def test_finished_logs_are_evicted_past_their_byte_budget() -> None:
+    broker = MemoryEventBroker(max_finished=100, max_finished_bytes=10_000)
+    for i in range(10):
+        broker.open(f"run-{i}").publish("values", b"x" * 3000)
+        broker.close(f"run-{i}")
+    # Three logs of 3,000 bytes fit in 10,000; the older ones are gone.
+    kept = [i for i in range(10) if broker.get(f"run-{i}") is not None]
+    assert kept == [7, 8, 9]
+
+
+def test_finished_logs_are_evicted_past_their_count() -> None:
+    broker = MemoryEventBroker(max_finished=2)
+    for i in range(4):
+        broker.open(f"run-{i}").publish("end", b"null")
+        broker.close(f"run-{i}")
+    assert [i for i in range(4) if broker.get(f"run-{i}") is not None] == [2, 3]
+
+
+def test_a_live_log_is_never_evicted() -> None:
+    broker = MemoryEventBroker(max_finished=1, max_finished_bytes=1)
+    live = broker.open("live")
+    live.publish("values", b"y" * 100)
+    for i in range(3):
+        broker.open(f"run-{i}").publish("values", b"x" * 100)
+        broker.close(f"run-{i}")
+    assert broker.get("live") is live
+    assert [e.data for e in live.since(0)] == [b"y" * 100]
+
+
+def test_a_log_holds_exact_size_copies_of_what_it_is_given() -> None:
+    # orjson rounds its output buffers up to 4 KiB; a log that kept them would hold 80 times
+    # the bytes it reports.
+    broker = MemoryEventBroker()
+    payloads = [orjson.dumps({"run_id": f"{i:036d}", "attempt": 1}) for i in range(1000)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        log = broker.open("run")
+        for payload in payloads:
+            log.publish("metadata", payload)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert log.size == sum(len(p) for p in payloads)
+    assert held < 250 * len(payloads)
+    assert [e.data for e in log.since(0)] == payloads
