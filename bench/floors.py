@@ -52,7 +52,7 @@ async def _langgraph_floor(
         async def turn_cpu() -> dict[str, float]:
             """CPU per run on a thread's first and `turns`-th turn, as the server's growth,
             streaming messages only as the server's turns do."""
-            threads = [str(uuid.uuid4()) for _ in range(3)]
+            threads = [str(uuid.uuid4()) for _ in range(2)]
             out: dict[str, float] = {}
             for turn in range(1, turns + 1):
                 cpu_start = time.process_time()

@@ -115,9 +115,12 @@ class RawClient:
             status_line, _, headers = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
             status = int(status_line.split()[1])
             length = re.search(rb"(?i)content-length:\s*(\d+)", headers)
-            if length is None:
+            if status == 204:
+                data = b""
+            elif length is None:
                 raise LoadError(f"{method} {path}: reply without Content-Length")
-            data = await reader.readexactly(int(length.group(1)))
+            else:
+                data = await reader.readexactly(int(length.group(1)))
         except BaseException:
             writer.close()
             self._opened -= 1

@@ -54,7 +54,8 @@ async def pool(postgres_storage: PostgresStorage) -> AsyncIterator[Pool]:
 def repos(request: pytest.FixtureRequest) -> Repositories:
     """The same repositories in memory and in Postgres (an emptied database)."""
     if request.param == "memory":
-        return Repositories(MemoryAssistants(), MemoryThreads(), MemoryRuns())
+        threads = MemoryThreads()
+        return Repositories(MemoryAssistants(), threads, MemoryRuns(threads))
     storage: PostgresStorage = request.getfixturevalue("postgres_storage")
     request.getfixturevalue("pool")
     return Repositories(storage.assistants, storage.threads, storage.runs)

@@ -308,6 +308,54 @@ async def test_run_create_and_get_by_owner_and_thread(repos: Repositories) -> No
     assert await repos.runs.get(None, "r1") == run(1)
 
 
+async def test_run_create_marks_its_thread_busy_and_merges_metadata(
+    repos: Repositories,
+) -> None:
+    await repos.threads.create("u1", thread(1, topic="a"))
+    await repos.runs.create(run(1), thread_metadata={"assistant_id": "a1", "topic": "b"})
+    busy = await repos.threads.get("u1", "t1")
+    assert busy is not None
+    assert (busy.status, busy.metadata) == (
+        "busy",
+        {"owner": "u1", "topic": "b", "assistant_id": "a1"},
+    )
+    assert busy.updated_at > at(99)
+    await repos.threads.update_state("t1", ThreadStateUpdate(status="idle"))
+    await repos.runs.create(run(2))
+    again = await repos.threads.get("u1", "t1")
+    assert again is not None
+    assert (again.status, again.metadata) == ("busy", busy.metadata)
+
+
+async def test_run_finish_settles_the_run_and_its_thread(repos: Repositories) -> None:
+    await repos.threads.create("u1", thread(1))
+    await repos.runs.create(run(1, status="running"))
+    await repos.runs.create(run(2, status="pending"))
+    values = {"messages": [{"type": "ai", "content": "done"}]}
+
+    # Another run still waits: the thread stays busy whatever the finished run left.
+    await repos.runs.finish("r1", "success", "t1", ThreadStateUpdate(status="idle", values=values))
+    first = await repos.runs.get(None, "r1")
+    assert first is not None and first.status == "success"
+    settled = await repos.threads.get(None, "t1")
+    assert settled is not None
+    assert (settled.status, settled.values) == ("busy", values)
+
+    # The last one ends it; no run status given leaves the run as it is.
+    await repos.runs.finish(
+        "r2", None, "t1", ThreadStateUpdate(status="interrupted", interrupts={"task": [{"v": 1}]})
+    )
+    second = await repos.runs.get(None, "r2")
+    assert second is not None and second.status == "pending"
+    done = await repos.threads.get(None, "t1")
+    assert done is not None
+    assert (done.status, done.values, done.interrupts) == (
+        "interrupted",
+        values,
+        {"task": [{"v": 1}]},
+    )
+
+
 async def test_runs_listed_newest_first_with_status_and_page(repos: Repositories) -> None:
     for n, status in enumerate(["success", "error", "success", "running"], start=1):
         await repos.runs.create(run(n, status=status))

@@ -115,14 +115,15 @@ class RunManager:
                 created_at=now,
                 updated_at=now,
             )
-            await services.runs.create(run)
-            await services.threads.update_state(thread.thread_id, ThreadStateUpdate(status="busy"))
-            if thread.metadata.get("assistant_id") != assistant.assistant_id:
-                await services.threads.update_metadata(
-                    owner,
-                    thread.thread_id,
-                    {"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id},
-                )
+            # The thread turns busy, and remembers the assistant that last ran on it.
+            await services.runs.create(
+                run,
+                thread_metadata=(
+                    {"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id}
+                    if thread.metadata.get("assistant_id") != assistant.assistant_id
+                    else None
+                ),
+            )
             if secrets:
                 self._secrets[run.run_id] = secrets
             log = self.broker.open(run.run_id)
@@ -264,18 +265,24 @@ class RunManager:
         log.publish("error", dumps(error))
         log.publish("end", b"null")
         try:
-            await self.services.runs.set_status(run_id, "error")
-            await self.services.threads.update_state(thread_id, ThreadStateUpdate(status="error"))
+            await self.services.runs.finish(
+                run_id, "error", thread_id, ThreadStateUpdate(status="error")
+            )
         finally:
             self._finish(run_id, RunOutcome(status="error", error=error))
 
     async def _execute(self, run_id: str) -> None:
         services = self.services
-        run = await services.runs.get(None, run_id)
+        # A run cancelled while it waited is only read; any other is claimed in one statement.
+        cancelled = run_id in self._cancel_actions
+        if cancelled:
+            run = await services.runs.get(None, run_id)
+        else:
+            run = await services.runs.set_status(run_id, "running")
         if run is None:
             self._finish(run_id, RunOutcome(status="deleted"))
             return
-        if run.run_id in self._cancel_actions:
+        if cancelled:
             await self._drop_unstarted(run)
             return
         log = self.broker.open(run_id)
@@ -286,7 +293,6 @@ class RunManager:
             assistant = await services.assistants.get(None, run.assistant_id)
             if assistant is None:
                 raise NotFound(f"Assistant {run.assistant_id} not found")
-            await services.runs.set_status(run_id, "running")
             request.config = with_secrets(request.config, self._secrets.pop(run_id, {}))
             config = run_config(run, assistant, request)
             # Off the loop: a first build compiles the graph and may import a model client.
@@ -349,9 +355,8 @@ class RunManager:
             outcome = await read_final_state(self.services, run, "error")
         except Exception:
             logger.exception("could not read state of failed run", extra={"run_id": run.run_id})
-            await self.services.runs.set_status(run.run_id, "error")
-            await self.services.threads.update_state(
-                run.thread_id, ThreadStateUpdate(status="error")
+            await self.services.runs.finish(
+                run.run_id, "error", run.thread_id, ThreadStateUpdate(status="error")
             )
             outcome = RunOutcome(status="error")
         outcome.error = error
@@ -360,14 +365,15 @@ class RunManager:
     async def _drop_unstarted(self, run: Run) -> None:
         """A run cancelled before it started: it never touched the graph."""
         services = self.services
-        if self._cancel_actions.get(run.run_id) == "rollback":
+        rollback = self._cancel_actions.get(run.run_id) == "rollback"
+        if rollback:
             await services.runs.delete(run.run_id)
-        else:
-            await services.runs.set_status(run.run_id, "interrupted")
-        if not [r for r in await services.runs.active(run.thread_id) if r.run_id != run.run_id]:
-            thread = await services.threads.get(None, run.thread_id)
-            if thread is not None and thread.status == "busy":
-                await services.threads.update_state(run.thread_id, ThreadStateUpdate(status="idle"))
+        await services.runs.finish(
+            run.run_id,
+            None if rollback else "interrupted",
+            run.thread_id,
+            ThreadStateUpdate(status="idle"),
+        )
         log = self.broker.open(run.run_id)
         log.publish("end", b"null")
         self._finish(run.run_id, RunOutcome(status="interrupted"))

@@ -88,23 +88,23 @@ def snapshot_record(snapshot: StateSnapshot) -> StateSnapshotRecord | None:
 async def read_final_state(
     services: Services, run: Run, status: RunStatus, *, set_run_status: bool = True
 ) -> RunOutcome:
-    """After a run: copy the checkpointed state onto the thread and settle both statuses."""
+    """After a run: copy the checkpointed state onto the thread and settle both statuses
+    (the thread stays busy while another run on it waits)."""
     graph = services.state_graph(str(run.kwargs["graph_id"]))
     snapshot = await graph.aget_state(thread_config(run.thread_id))
     values = to_jsonable(snapshot.values)
     interrupts = snapshot_interrupts(snapshot)
     pending = {task.id: to_jsonable(task.interrupts) for task in snapshot.tasks if task.interrupts}
     thread_status: ThreadStatus
-    waiting = [r for r in await services.runs.active(run.thread_id) if r.run_id != run.run_id]
-    if waiting:
-        thread_status = "busy"
-    elif status == "error":
+    if status == "error":
         thread_status = "error"
     elif interrupts or (status == "success" and snapshot.next):
         thread_status = "interrupted"
     else:
         thread_status = "idle"
-    await services.threads.update_state(
+    await services.runs.finish(
+        run.run_id,
+        status if set_run_status else None,
         run.thread_id,
         ThreadStateUpdate(
             status=thread_status,
@@ -113,6 +113,4 @@ async def read_final_state(
             snapshot=snapshot_record(snapshot),
         ),
     )
-    if set_run_status:
-        await services.runs.set_status(run.run_id, status)
     return RunOutcome(status=status, values=values, interrupts=interrupts)

@@ -134,7 +134,15 @@ ACTIVE_RUN_STATUSES: tuple[RunStatus, ...] = ("pending", "running")
 
 
 class RunRepository(Protocol):
-    async def create(self, run: Run) -> Run: ...
+    async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
+        """Store the run and mark its thread busy, merging `thread_metadata` into the
+        thread's metadata when given: one atomic step."""
+
+    async def finish(
+        self, run_id: str, status: RunStatus | None, thread_id: str, update: ThreadStateUpdate
+    ) -> None:
+        """Settle a run: set its status (unless None) and update its thread, which stays
+        busy instead of `update.status` while another run on it is active: one atomic step."""
 
     async def get(self, owner: Owner, run_id: str, thread_id: str | None = None) -> Run | None:
         """The run, if the owner's and (when given) on that thread."""

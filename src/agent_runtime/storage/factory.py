@@ -54,10 +54,11 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
                 check_health=pg.check_health,
             )
         return
+    threads = MemoryThreads()
     yield Storage(
         assistants=MemoryAssistants(),
-        threads=MemoryThreads(),
-        runs=MemoryRuns(),
+        threads=threads,
+        runs=MemoryRuns(threads),
         checkpointer=MemoryCheckpointer(),
         store_items=MemoryStoreItems(),
         persistence="memory",

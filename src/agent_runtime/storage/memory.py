@@ -5,12 +5,13 @@ Each method runs without awaiting, so on one event loop it is atomic, like a SQL
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from agent_runtime.schemas.assistants import Assistant, AssistantSortBy
-from agent_runtime.schemas.common import utcnow
+from agent_runtime.schemas.common import Json, utcnow
 from agent_runtime.schemas.runs import Run, RunStatus
 from agent_runtime.schemas.threads import Thread, ThreadSortBy
 from agent_runtime.storage.base import (
@@ -186,6 +187,9 @@ class MemoryThreads:
         return updated
 
     async def update_state(self, thread_id: str, update: ThreadStateUpdate) -> Thread | None:
+        return self.apply_state(thread_id, update)
+
+    def apply_state(self, thread_id: str, update: ThreadStateUpdate) -> Thread | None:
         row = self._rows.get(thread_id)
         if row is None:
             return None
@@ -197,6 +201,18 @@ class MemoryThreads:
         updated = row.model_copy(update=changes)
         self._rows[thread_id] = updated
         return updated
+
+    def mark_busy(self, thread_id: str, metadata: Json | None) -> None:
+        """A run was created on the thread (see `MemoryRuns.create`)."""
+        row = self._rows.get(thread_id)
+        if row is None:
+            return
+        changes: dict[str, Any] = {"status": "busy", "updated_at": utcnow()}
+        if metadata:
+            changes["metadata"] = {**row.metadata, **metadata}
+            self._index.remove(thread_id, row.metadata)
+            self._index.add(thread_id, changes["metadata"])
+        self._rows[thread_id] = row.model_copy(update=changes)
 
     async def delete(self, owner: Owner, thread_id: str) -> bool:
         row = await self.get(owner, thread_id)
@@ -236,14 +252,29 @@ class MemoryThreads:
 
 
 class MemoryRuns:
-    def __init__(self) -> None:
+    def __init__(self, threads: MemoryThreads) -> None:
         self._rows: dict[str, Run] = {}
         self._by_thread: dict[str, dict[str, None]] = {}
+        self._threads = threads
 
-    async def create(self, run: Run) -> Run:
+    async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
         self._rows[run.run_id] = run
         self._by_thread.setdefault(run.thread_id, {})[run.run_id] = None
+        self._threads.mark_busy(run.thread_id, thread_metadata)
         return run
+
+    async def finish(
+        self, run_id: str, status: RunStatus | None, thread_id: str, update: ThreadStateUpdate
+    ) -> None:
+        if status is not None:
+            self._set_status(run_id, status)
+        waiting = any(
+            r.run_id != run_id and r.status in ACTIVE_RUN_STATUSES
+            for r in self._thread_runs(thread_id)
+        )
+        if waiting:
+            update = dataclasses.replace(update, status="busy")
+        self._threads.apply_state(thread_id, update)
 
     async def get(self, owner: Owner, run_id: str, thread_id: str | None = None) -> Run | None:
         row = self._rows.get(run_id)
@@ -266,6 +297,9 @@ class MemoryRuns:
         return [r for r in self._thread_runs(thread_id) if r.status in ACTIVE_RUN_STATUSES]
 
     async def set_status(self, run_id: str, status: RunStatus) -> Run | None:
+        return self._set_status(run_id, status)
+
+    def _set_status(self, run_id: str, status: RunStatus) -> Run | None:
         row = self._rows.get(run_id)
         if row is None:
             return None

@@ -8,13 +8,15 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from agent_runtime.schemas.common import utcnow
+from agent_runtime.schemas.common import Json, utcnow
 from agent_runtime.schemas.runs import Run, RunStatus
-from agent_runtime.storage.base import ACTIVE_RUN_STATUSES, Owner, Page
+from agent_runtime.storage.base import ACTIVE_RUN_STATUSES, Owner, Page, ThreadStateUpdate
 from agent_runtime.storage.postgres.common import Where, json_object
 from agent_runtime.storage.postgres.connection import Pool
+from agent_runtime.storage.postgres.threads import INSERT_SNAPSHOT, snapshot_params
 
-# The run and its lease in one statement: a run is never visible without its lease.
+# The run, its lease and its thread turning busy in one statement: a run is never visible
+# without its lease, nor its thread idle while it waits.
 INSERT = """
 WITH run AS (
   INSERT INTO langgraph_server.runs
@@ -25,6 +27,10 @@ WITH run AS (
 ), lease AS (
   INSERT INTO langgraph_server.agent_runtime_run_leases (run_id, instance_key)
   SELECT id, %s FROM run
+), thread AS (
+  UPDATE langgraph_server.threads
+  SET status = 'busy', metadata = metadata || %s, updated_at = %s
+  WHERE id = %s
 )
 SELECT * FROM run
 """
@@ -49,6 +55,32 @@ WITH run AS (
 )
 SELECT * FROM run
 """
+# A run's end: its status and lease, its thread's state (busy while another run waits) and
+# the sibling runtime's history row, as one statement. Every part sees the rows as they were
+# before it, so the run itself still counts as active and is left out by id.
+FINISH_RUN = """
+run AS (
+  UPDATE langgraph_server.runs SET status = %s, updated_at = %s WHERE id = %s
+), released AS (
+  DELETE FROM langgraph_server.agent_runtime_run_leases
+  WHERE run_id = %s AND NOT (%s::text = ANY(%s::text[]))
+), """
+FINISH_THREAD = """
+updated AS (
+  UPDATE langgraph_server.threads SET
+    status = CASE WHEN EXISTS (
+      SELECT 1 FROM langgraph_server.runs
+      WHERE thread_id = %s AND id <> %s AND status = ANY(%s)
+    ) THEN 'busy' ELSE COALESCE(%s, status) END,
+    values = COALESCE(%s, values),
+    interrupts = COALESCE(%s, interrupts),
+    updated_at = %s
+  WHERE id = %s
+  RETURNING id
+)"""
+FINISH_SNAPSHOT = f""", snapshot AS (
+  {INSERT_SNAPSHOT}
+)"""
 DELETE = "DELETE FROM langgraph_server.runs WHERE id = %s RETURNING id"
 DELETE_FOR_THREAD = "DELETE FROM langgraph_server.runs WHERE thread_id = %s RETURNING id"
 
@@ -80,7 +112,7 @@ class PostgresRuns:
         self._pool = pool
         self._instance_key = instance_key
 
-    async def create(self, run: Run) -> Run:
+    async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
         params = (
             run.run_id,
             run.thread_id,
@@ -92,6 +124,9 @@ class PostgresRuns:
             run.created_at,
             run.updated_at,
             self._instance_key,
+            Jsonb(thread_metadata or {}),
+            utcnow(),
+            run.thread_id,
         )
         async with self._pool.connection() as conn:
             row = await (await conn.execute(INSERT, params)).fetchone()
@@ -131,6 +166,33 @@ class PostgresRuns:
         async with self._pool.connection() as conn:
             row = await (await conn.execute(SET_STATUS, params)).fetchone()
         return run_from_row(row) if row is not None else None
+
+    async def finish(
+        self, run_id: str, status: RunStatus | None, thread_id: str, update: ThreadStateUpdate
+    ) -> None:
+        now = utcnow()
+        query = "WITH "
+        params: list[Any] = []
+        if status is not None:
+            query += FINISH_RUN
+            params += [status, now, run_id, run_id, status, _ACTIVE]
+        query += FINISH_THREAD
+        params += [
+            thread_id,
+            run_id,
+            _ACTIVE,
+            update.status,
+            Jsonb(update.values) if update.values is not None else None,
+            Jsonb(update.interrupts) if update.interrupts is not None else None,
+            now,
+            thread_id,
+        ]
+        if update.snapshot is not None:
+            query += FINISH_SNAPSHOT
+            params += snapshot_params(update.snapshot)
+        query += "\nSELECT 1"
+        async with self._pool.connection() as conn:
+            await conn.execute(query, params)
 
     async def delete(self, run_id: str) -> bool:
         async with self._pool.connection() as conn:

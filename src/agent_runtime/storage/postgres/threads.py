@@ -54,14 +54,16 @@ UPDATE langgraph_server.threads SET
   updated_at = %s
 WHERE id = %s
 RETURNING *"""
-# The same update and the sibling runtime's history row for it, in one round trip.
+# The sibling runtime's history row for a thread updated by the CTE named `updated`.
+INSERT_SNAPSHOT = """INSERT INTO langgraph_server.thread_states
+    (thread_id, values, metadata, next, tasks, checkpoint_id, parent_checkpoint, interrupts)
+  SELECT id, %s::jsonb, %s::jsonb, %s::text[], %s::jsonb, %s::text, %s::jsonb, %s::jsonb
+  FROM updated"""
+# The same update and its history row, in one round trip.
 UPDATE_STATE_WITH_SNAPSHOT = f"""
 WITH updated AS ({UPDATE_STATE}
 ), snapshot AS (
-  INSERT INTO langgraph_server.thread_states
-    (thread_id, values, metadata, next, tasks, checkpoint_id, parent_checkpoint, interrupts)
-  SELECT id, %s::jsonb, %s::jsonb, %s::text[], %s::jsonb, %s::text, %s::jsonb, %s::jsonb
-  FROM updated
+  {INSERT_SNAPSHOT}
 )
 SELECT * FROM updated
 """
@@ -107,7 +109,21 @@ def _filter(owner: Owner, where: ThreadFilter) -> Where:
     return clauses
 
 
-def _snapshot_params(snapshot: StateSnapshotRecord) -> tuple[Any, ...]:
+def insert_params(thread: Thread) -> tuple[Any, ...]:
+    """The parameters of `INSERT` for one thread."""
+    return (
+        thread.thread_id,
+        Jsonb(thread.metadata),
+        Jsonb(thread.config),
+        thread.status,
+        Jsonb(thread.values),
+        Jsonb(thread.interrupts),
+        thread.created_at,
+        thread.updated_at,
+    )
+
+
+def snapshot_params(snapshot: StateSnapshotRecord) -> tuple[Any, ...]:
     return (
         Jsonb(snapshot.values),
         Jsonb(snapshot.metadata),
@@ -124,18 +140,8 @@ class PostgresThreads:
         self._pool = pool
 
     async def create(self, owner: Owner, thread: Thread) -> Thread | None:
-        params = (
-            thread.thread_id,
-            Jsonb(thread.metadata),
-            Jsonb(thread.config),
-            thread.status,
-            Jsonb(thread.values),
-            Jsonb(thread.interrupts),
-            thread.created_at,
-            thread.updated_at,
-        )
         async with self._pool.connection() as conn:
-            row = await (await conn.execute(INSERT, params)).fetchone()
+            row = await (await conn.execute(INSERT, insert_params(thread))).fetchone()
         return thread_from_row(row) if row is not None else None
 
     async def get(self, owner: Owner, thread_id: str) -> Thread | None:
@@ -169,7 +175,7 @@ class PostgresThreads:
             query, values = UPDATE_STATE, params
         else:
             query = UPDATE_STATE_WITH_SNAPSHOT
-            values = (*params, *_snapshot_params(update.snapshot))
+            values = (*params, *snapshot_params(update.snapshot))
         async with self._pool.connection() as conn:
             row = await (await conn.execute(query, values)).fetchone()
         return thread_from_row(row) if row is not None else None
