@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 import uuid
@@ -50,17 +51,18 @@ async def _langgraph_floor(
             return time.perf_counter() - start, first_token
 
         async def turn_cpu() -> dict[str, float]:
-            """CPU per run on a thread's first and `turns`-th turn, as the server's growth,
-            streaming messages only as the server's turns do."""
-            threads = [str(uuid.uuid4()) for _ in range(2)]
+            """CPU of the median run on a thread's first and `turns`-th turn, as the server's
+            growth, streaming messages only as the server's turns do."""
+            threads = [str(uuid.uuid4()) for _ in range(3)]
             out: dict[str, float] = {}
             for turn in range(1, turns + 1):
-                cpu_start = time.process_time()
+                cpu = []
                 for thread_id in threads:
+                    cpu_start = time.process_time()
                     await one(thread_id, ("messages",))
+                    cpu.append(time.process_time() - cpu_start)
                 if turn in (1, turns):
-                    cpu = time.process_time() - cpu_start
-                    out[f"turn_{turn}_cpu_ms"] = cpu * 1000 / len(threads)
+                    out[f"turn_{turn}_cpu_ms"] = statistics.median(cpu) * 1000
             return out
 
         for _ in range(min(20, runs)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -81,6 +82,11 @@ def create_app(
                 services, MemoryEventBroker(), MemoryRunQueue(), jobs=settings.n_jobs_per_worker
             )
             await manager.start()
+            # What start-up loaded (modules, clients, graphs: some 400,000 objects) lives as
+            # long as the process; frozen, the collector's full passes skip it instead of
+            # walking it for a fifth of a second each time.
+            gc.collect()
+            gc.freeze()
             app.state.services = services
             app.state.runs = manager
             logger.info(

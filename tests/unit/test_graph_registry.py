@@ -18,6 +18,7 @@ from agent_runtime.graphs import (
     UnknownGraphError,
     default_registry,
 )
+from agent_runtime.graphs.loader import load_graph_spec
 
 UI_FIELDS = [
     "model_name",
@@ -61,6 +62,23 @@ def test_build_with_a_key_returns_a_graph_on_the_given_checkpointer() -> None:
 
     assert graph.checkpointer is saver
     assert "model" in graph.nodes
+
+
+def test_built_returns_only_a_graph_already_built() -> None:
+    registry = default_registry(ProviderEnv(openai_api_key="sk-test"))
+    saver = InMemorySaver()
+    gpt = {"configurable": {"thread_id": "t", "model_name": "openai:gpt-4o-mini"}}
+    warmer = {"configurable": {**gpt["configurable"], "temperature": 0.9}}
+
+    assert registry.built("agent", gpt, saver, None) is None
+    graph = registry.build("agent", gpt, saver, None)
+
+    assert registry.built("agent", gpt, saver, None) is graph
+    # Another model setting, checkpointer or store is another graph, not built yet.
+    assert registry.built("agent", warmer, saver, None) is None
+    assert registry.built("agent", gpt, InMemorySaver(), None) is None
+    with pytest.raises(GraphConfigError, match="temperature"):
+        registry.built("agent", {"configurable": {"temperature": 7}}, saver, None)
 
 
 @pytest.mark.parametrize(
@@ -156,3 +174,15 @@ def test_graph_without_schema_builder_is_described_from_build() -> None:
     assert schemas["graph_id"] == "plain"
     assert schemas["config_schema"]["properties"]["greeting"]["default"] == "hi"
     assert "messages" in schemas["input_schema"]["properties"]
+
+
+def test_a_user_graph_is_built_once_per_checkpointer() -> None:
+    spec = load_graph_spec("demo", "tests.graphs.demo:graph")
+    saver = InMemorySaver()
+
+    assert spec.built is not None
+    assert spec.built({}, saver, None) is None
+    graph = spec.build({}, saver, None)
+    assert spec.built({}, saver, None) is graph
+    assert spec.build({}, saver, None) is graph
+    assert spec.built({}, InMemorySaver(), None) is None

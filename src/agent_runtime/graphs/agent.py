@@ -58,12 +58,22 @@ def agent_spec(env: ProviderEnv, tools: Sequence[Tool] = ()) -> GraphSpec:
     ) -> AnyGraph:
         return build_agent(config, env, checkpointer=checkpointer, store=store, tools=tools)
 
+    def built(
+        config: RunnableConfig, checkpointer: Checkpointer | None, store: BaseStore | None
+    ) -> AnyGraph | None:
+        graph_config = parse_graph_config(config)
+        params = resolve_model_params(graph_config, env)
+        return _COMPILED.peek(
+            params, graph_config.effective_system_prompt, tuple(tools), checkpointer, store
+        )
+
     return GraphSpec(
         graph_id=AGENT_GRAPH_ID,
         description="A ReAct agent that answers with the configured chat model and tools.",
         config_schema=GraphConfig,
         build=build,
         schema_graph=schema_only_agent,
+        built=built,
     )
 
 
@@ -103,6 +113,22 @@ class _CompiledAgents:
         self._entries: OrderedDict[tuple[Any, ...], tuple[AnyGraph, tuple[object, ...]]]
         self._entries = OrderedDict()
         self._lock = threading.Lock()
+
+    def peek(
+        self,
+        params: ModelParams,
+        system_prompt: str,
+        tools: tuple[Tool, ...],
+        checkpointer: Checkpointer | None,
+        store: BaseStore | None,
+    ) -> AnyGraph | None:
+        """The cached agent, or None without compiling one."""
+        key = (params, system_prompt, tuple(map(id, tools)), id(checkpointer), id(store))
+        with self._lock:
+            if (entry := self._entries.get(key)) is not None:
+                self._entries.move_to_end(key)
+                return entry[0]
+        return None
 
     def get(
         self,

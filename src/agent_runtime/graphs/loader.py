@@ -81,10 +81,17 @@ def _spec_for(graph_id: str, graph: StateGraph[Any] | AnyGraph) -> GraphSpec:
                 bound[key] = bind(checkpointer, store)
             return bound[key]
 
+    def built(
+        config: RunnableConfig, checkpointer: Checkpointer | None, store: BaseStore | None
+    ) -> AnyGraph | None:
+        with lock:
+            return bound.get((id(checkpointer), id(store)))
+
     return GraphSpec(
         graph_id=graph_id,
         description=f"User graph '{graph_id}'",
         config_schema=None,
         build=build,
         schema_graph=lambda: bind(None, None),
+        built=built,
     )

@@ -42,6 +42,17 @@ class GraphRegistry:
         """The graph to run; raises UnknownGraphError, GraphConfigError or ModelConfigError."""
         return self.get(graph_id).build(config, checkpointer, store)
 
+    def built(
+        self,
+        graph_id: str,
+        config: RunnableConfig,
+        checkpointer: Checkpointer | None,
+        store: BaseStore | None,
+    ) -> AnyGraph | None:
+        """`build`'s graph if it is already built, else None; raises as `build` does."""
+        spec = self.get(graph_id)
+        return spec.built(config, checkpointer, store) if spec.built else None
+
     def structure(self, graph_id: str) -> AnyGraph:
         """The graph's nodes and channels without credentials: enough to read its state."""
         spec = self.get(graph_id)

@@ -17,6 +17,9 @@ Checkpointer: TypeAlias = BaseCheckpointSaver[Any]
 GraphBuilder: TypeAlias = Callable[
     [RunnableConfig, Checkpointer | None, BaseStore | None], AnyGraph
 ]
+GraphLookup: TypeAlias = Callable[
+    [RunnableConfig, Checkpointer | None, BaseStore | None], AnyGraph | None
+]
 
 
 @dataclass(frozen=True)
@@ -30,3 +33,6 @@ class GraphSpec:
     # Builds the graph's structure without credentials, for schemas; None means
     # `build` needs nothing it cannot default.
     schema_graph: Callable[[], AnyGraph] | None = None
+    # What `build` would return when that is already built, else None, at no cost worth a
+    # thread: a run then skips the worker thread a build runs in.
+    built: GraphLookup | None = None

@@ -295,14 +295,13 @@ class RunManager:
                 raise NotFound(f"Assistant {run.assistant_id} not found")
             request.config = with_secrets(request.config, self._secrets.pop(run_id, {}))
             config = run_config(run, assistant, request)
-            # Off the loop: a first build compiles the graph and may import a model client.
-            graph = await asyncio.to_thread(
-                services.graphs.build,
-                assistant.graph_id,
-                config,
-                services.checkpointer,
-                services.store,
-            )
+            graphs, checkpointer, store = services.graphs, services.checkpointer, services.store
+            graph = graphs.built(assistant.graph_id, config, checkpointer, store)
+            if graph is None:
+                # Off the loop: a first build compiles the graph and may import a model client.
+                graph = await asyncio.to_thread(
+                    graphs.build, assistant.graph_id, config, checkpointer, store
+                )
             await stream_graph(
                 graph, config, request, {**assistant.context, **request.context}, log
             )
