@@ -62,7 +62,7 @@ class Sizes:
         return cls(
             reps=3,
             flow_counts={1: 30, 10: 120, 50: 200},
-            crud_count=300,
+            crud_count=200,
             leak_runs=leak_runs,
             turns=100,
             turn_threads=3,

@@ -98,7 +98,8 @@ class RunManager:
         thread_id = thread_id or str(uuid.uuid4())
         async with self._thread_locks.hold(thread_id):
             thread = await self._thread_for_run(owner, thread_id, request, stateless)
-            await self._apply_multitask(thread, request)
+            if not stateless:  # a stateless run's thread is new: nothing runs on it yet
+                await self._apply_multitask(thread, request)
             now = utcnow()
             run = Run(
                 run_id=str(uuid.uuid4()),
@@ -189,10 +190,11 @@ class RunManager:
         thread = await self.services.threads.get(None, run.thread_id)
         return thread.values if thread is not None else {}
 
-    async def delete_thread(self, owner: Owner, thread_id: str) -> bool:
-        """Delete a thread with its runs and checkpoints, stopping what still runs on it."""
+    async def delete_thread(self, owner: Owner, thread_id: str, *, exists: bool = False) -> bool:
+        """Delete a thread with its runs and checkpoints, stopping what still runs on it;
+        `exists` skips the lookup for a thread known to be there (a stateless run's own)."""
         services = self.services
-        if await services.threads.get(owner, thread_id) is None:
+        if not exists and await services.threads.get(owner, thread_id) is None:
             return False
         for run in await services.runs.active(thread_id):
             self.request_cancel(run, "interrupt")
@@ -204,7 +206,8 @@ class RunManager:
     async def _thread_for_run(
         self, owner: Owner, thread_id: str, request: RunCreateStateful, stateless: bool
     ) -> Thread:
-        thread = await self.services.threads.get(owner, thread_id)
+        # A stateless run's thread id is new, so there is nothing to read.
+        thread = None if stateless else await self.services.threads.get(owner, thread_id)
         if thread is not None:
             return thread
         if not stateless and request.if_not_exists != "create":
@@ -322,7 +325,7 @@ class RunManager:
         log.publish("end", b"null")
         self._finish(run_id, outcome)
         if run.kwargs.get("temporary") and request.on_completion == "delete":
-            await self.delete_thread(None, run.thread_id)
+            await self.delete_thread(None, run.thread_id, exists=True)
 
     async def _settle_cancelled(self, run: Run) -> RunOutcome:
         action = self._cancel_actions.get(run.run_id, "interrupt")
