@@ -76,7 +76,7 @@ def _flow_rows(mode: dict[str, Any]) -> list[Row]:
             (
                 f"{tag} server CPU ms per flow",
                 _spread(cpu, 2),
-                f"in-process CPU ms per run {_num(floor.get('cpu_ms_per_run'), 2)}",
+                f"in-process CPU ms per run {_spread(floor.get('cpu_ms_per_run_spread'), 2)}",
                 _ratio(_med(cpu), floor.get("cpu_ms_per_run")),
             )
         )
@@ -99,7 +99,7 @@ def _leak_rows(mode: dict[str, Any]) -> list[Row]:
         (
             "server CPU ms per streamed run",
             _num(summary["cpu_ms_per_op"], 2),
-            f"in-process CPU ms per run {_num(floor.get('cpu_ms_per_run'), 2)}",
+            f"in-process CPU ms per run {_spread(floor.get('cpu_ms_per_run_spread'), 2)}",
             _ratio(summary["cpu_ms_per_op"], floor.get("cpu_ms_per_run")),
         ),
         (

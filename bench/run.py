@@ -29,7 +29,7 @@ import httpx
 from tests.support.server import free_port
 
 from bench import floors, report
-from bench.load import client, timed
+from bench.load import client, spread, timed
 from bench.procs import (
     ROOT,
     SERVER_CORE,
@@ -82,7 +82,9 @@ def machine() -> dict[str, Any]:
     }
 
 
-async def _measure_server(mode: str, target: Target, sizes: Sizes) -> dict[str, Any]:
+async def _measure_server(
+    mode: str, target: Target, sizes: Sizes, floor_run: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=target.url) as http:
         health = (await http.get("/health")).json()
         paths = (await http.get("/openapi.json")).json()["paths"]
@@ -111,6 +113,7 @@ async def _measure_server(mode: str, target: Target, sizes: Sizes) -> dict[str, 
                 lambda: target.store_search(sizes),
             )
         )
+    out["floor_reps"] = []
     for key, label, phase in phases:
         log(f"{mode}: {label}")
         started = time.monotonic()
@@ -121,8 +124,30 @@ async def _measure_server(mode: str, target: Target, sizes: Sizes) -> dict[str, 
             out["warm"] = vars(proc_stats(target.pid))
         else:
             out[key] = result
+        if key in FLOOR_AFTER:
+            # The in-process floor, on the server's core while the server idles: its
+            # repetitions interleave with the server's, so both see the machine alike.
+            log(f"{mode}: in-process floor")
+            out["floor_reps"].append(await asyncio.to_thread(floor_run))
     out["errors"] = target.errors
     return out
+
+
+# The phases after which the in-process floor is measured again (it is also measured last).
+FLOOR_AFTER = ("warm", "crud")
+
+
+def _merged_floor(reps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The floor's repetitions as one: each figure's median, with its spread alongside."""
+    failed = [rep for rep in reps if "error" in rep]
+    if failed:
+        return failed[0]
+    merged: dict[str, Any] = dict(reps[-1])  # the last one also measured the turns
+    for key in ("cpu_ms_per_run", "p50_ms", "p99_ms", "first_token_p50_ms"):
+        merged[f"{key}_spread"] = spread([rep[key] for rep in reps])
+        merged[key] = merged[f"{key}_spread"]["median"]
+    merged["runs"] = sum(rep["runs"] for rep in reps)
+    return merged
 
 
 async def _starlette_floor(dsn: str | None, sizes: Sizes) -> dict[str, Any]:
@@ -159,9 +184,11 @@ async def _starlette_floor(dsn: str | None, sizes: Sizes) -> dict[str, Any]:
     return out
 
 
-def _langgraph_floor(fake_url: str, dsn: str | None, sizes: Sizes) -> dict[str, Any]:
+def _langgraph_floor(
+    fake_url: str, dsn: str | None, sizes: Sizes, turns: bool = True
+) -> dict[str, Any]:
     argv = [sys.executable, "-m", "bench.floors", "langgraph", "--openai-url", fake_url]
-    argv += ["--runs", str(sizes.floor_runs), "--turns", str(sizes.turns)]
+    argv += ["--runs", str(sizes.floor_runs), "--turns", str(sizes.turns if turns else 0)]
     argv += ["--dsn", dsn] if dsn else []
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
@@ -186,14 +213,20 @@ def measure_mode(mode: str, fake_url: str, sizes: Sizes) -> dict[str, Any]:
             databases += [name, floor_name]
         log(f"{mode}: starting the server")
         server = start_server(fake_url, dsn)
-        out = asyncio.run(_measure_server(mode, Target(server.url, server.pid, dsn), sizes))
+        target = Target(server.url, server.pid, dsn)
+        out = asyncio.run(
+            _measure_server(
+                mode, target, sizes, lambda: _langgraph_floor(fake_url, floor_dsn, sizes, False)
+            )
+        )
         out["exit_code"] = server.stop()
         server = None
         if "skipped" in out:
             return out
         log(f"{mode}: floors")
         started = time.monotonic()
-        out["floors"] = {"langgraph": _langgraph_floor(fake_url, floor_dsn, sizes)}
+        reps = [*out.pop("floor_reps"), _langgraph_floor(fake_url, floor_dsn, sizes)]
+        out["floors"] = {"langgraph": _merged_floor(reps)}
         out["floors"] |= asyncio.run(_starlette_floor(floor_dsn, sizes))
         if floor_dsn:
             out["floors"]["psycopg"] = asyncio.run(floors.psycopg_round_trip(floor_dsn, 300))

@@ -130,7 +130,7 @@ class MemoryEventBroker:
         max_bytes: int = 32 * 1024 * 1024,
         retention_seconds: float = 600.0,
         max_finished: int = 1000,
-        max_finished_bytes: int = 16 * 1024 * 1024,
+        max_finished_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         self._live: dict[str, RunEventLog] = {}
         self._finished: OrderedDict[str, RunEventLog] = OrderedDict()
