@@ -231,7 +231,16 @@ def _growth_rows(mode: dict[str, Any]) -> list[Row]:
                 _ratio(search["analyzed_p50_ms"], search["small_p50_ms"]),
             )
         )
-    rows.append(("thread create req/s (filling, c=50)", _num(search["create_rate"]), "", ""))
+    if search.get("database_p50_ms") is not None:
+        rows.append(
+            (
+                f"thread search p50 ms in the database, {search['threads']:,} threads",
+                _num(search["database_p50_ms"], 3),
+                "page + count statements, EXPLAIN ANALYZE",
+                "",
+            )
+        )
+    rows.append(("thread create req/s (filling)", _num(search["create_rate"]), "", ""))
     store = mode.get("store_search")
     if store:
         smallest = min(store, key=int)
@@ -244,6 +253,20 @@ def _growth_rows(mode: dict[str, Any]) -> list[Row]:
                     _ratio(cell["search_p50_ms"], store[smallest]["search_p50_ms"]),
                 )
             )
+        for key, label in (
+            ("analyzed_search_p50_ms", "after ANALYZE"),
+            ("database_search_p50_ms", "in the database"),
+        ):
+            if all(key in cell for cell in store.values()):
+                for total, cell in store.items():
+                    rows.append(
+                        (
+                            f"store search p50 ms {label}, {int(total):,} items",
+                            _num(cell[key], 3),
+                            f"{int(smallest):,} items {_num(store[smallest][key], 3)}",
+                            _ratio(cell[key], store[smallest][key]),
+                        )
+                    )
     else:
         rows.append(("store search by item count", "n/a", "", ""))
     return rows

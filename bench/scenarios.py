@@ -12,10 +12,20 @@ from typing import Any
 
 import httpx
 import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from agent_runtime.schemas.common import utcnow
 from agent_runtime.schemas.threads import Thread
+from agent_runtime.storage.base import ANONYMOUS_OWNER
+from agent_runtime.storage.namespace_literal import prefix_patterns
+from agent_runtime.storage.postgres.common import DESC, METADATA_CONTAINS
+from agent_runtime.storage.postgres.store import OWNED_BY as STORE_OWNED_BY
+from agent_runtime.storage.postgres.store import SEARCH as STORE_SEARCH
+from agent_runtime.storage.postgres.store import UNDER_PREFIX as STORE_UNDER_PREFIX
+from agent_runtime.storage.postgres.threads import COUNT as THREAD_COUNT
 from agent_runtime.storage.postgres.threads import INSERT as THREAD_INSERT
+from agent_runtime.storage.postgres.threads import SELECT_PAGE as THREAD_PAGE
 from agent_runtime.storage.postgres.threads import insert_params
 from bench.load import (
     HUMAN,
@@ -291,6 +301,20 @@ class Target:
                     await db.execute("ANALYZE langgraph_server.threads")
                 analyzed = await drive(1, sizes.reads, search)
                 out["analyzed_p50_ms"] = latency_summary(analyzed)["p50_ms"]
+                # The server's own page and count statements, timed by Postgres itself.
+                where = METADATA_CONTAINS
+                page = THREAD_PAGE.format(where=where, column=sql.SQL("created_at"), order=DESC)
+                out["database_p50_ms"] = await _database_ms(
+                    self.dsn,
+                    [
+                        (page, lambda i: [Jsonb({"group": _group(i)["group"]}), 10, 0]),
+                        (
+                            THREAD_COUNT.format(where=where),
+                            lambda i: [Jsonb({"group": _group(i)["group"]})],
+                        ),
+                    ],
+                    sizes.reads,
+                )
         return out
 
     async def store_search(self, sizes: Sizes) -> dict[str, Any]:
@@ -321,7 +345,48 @@ class Target:
                     "search_p50_ms": latency_summary(found)["p50_ms"],
                     "errors": len(fill.errors) + len(found.errors),
                 }
+                if self.dsn:
+                    out[str(total)] |= await self._store_search_in_database(sizes, search)
         return out
+
+    async def _store_search_in_database(
+        self, sizes: Sizes, search: Callable[[int], Awaitable[Sample]]
+    ) -> dict[str, float]:
+        """After ANALYZE (see `thread_search`): over HTTP again, and in the database."""
+        assert self.dsn is not None
+        async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as db:
+            await db.execute("ANALYZE langgraph_server.store_items")
+        analyzed = await drive(1, sizes.reads, search)
+        where = sql.SQL(" AND ").join([STORE_OWNED_BY, STORE_UNDER_PREFIX])
+        params = [ANONYMOUS_OWNER, *prefix_patterns(("bench", "grow")), 10, 0]
+        in_database = await _database_ms(
+            self.dsn, [(STORE_SEARCH.format(where=where), lambda _: params)], sizes.reads
+        )
+        return {
+            "analyzed_search_p50_ms": latency_summary(analyzed)["p50_ms"],
+            "database_search_p50_ms": in_database,
+        }
+
+
+async def _database_ms(
+    dsn: str, statements: list[tuple[sql.Composable, Callable[[int], list[Any]]]], reads: int
+) -> float:
+    """Median over `reads` of the statements' planning plus execution time, as EXPLAIN
+    ANALYZE reports them: the figure without the client, the network or the server."""
+    totals = []
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as db:
+        for i in range(reads):
+            total = 0.0
+            for statement, params in statements:
+                cur = await db.execute(
+                    sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ") + statement, params(i)
+                )
+                row = await cur.fetchone()
+                assert row is not None
+                plan = row[0][0]
+                total += plan["Planning Time"] + plan["Execution Time"]
+            totals.append(total)
+    return statistics.median(totals)
 
 
 def _group(i: int) -> dict[str, Any]:
