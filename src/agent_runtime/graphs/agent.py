@@ -6,6 +6,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -43,11 +44,19 @@ def build_agent(
     tools: Sequence[Tool] = (),
 ) -> AnyGraph:
     """The compiled agent for this run's `configurable`, shared by runs configured alike."""
+    return _COMPILED.get(_recipe(config, env, checkpointer, store, tools))
+
+
+def _recipe(
+    config: RunnableConfig | None,
+    env: ProviderEnv,
+    checkpointer: Checkpointer | None,
+    store: BaseStore | None,
+    tools: Sequence[Tool],
+) -> _Recipe:
     graph_config = parse_graph_config(config)
     params = resolve_model_params(graph_config, env)
-    return _COMPILED.get(
-        params, graph_config.effective_system_prompt, tuple(tools), checkpointer, store
-    )
+    return _Recipe(params, graph_config.effective_system_prompt, tuple(tools), checkpointer, store)
 
 
 def agent_spec(env: ProviderEnv, tools: Sequence[Tool] = ()) -> GraphSpec:
@@ -61,11 +70,7 @@ def agent_spec(env: ProviderEnv, tools: Sequence[Tool] = ()) -> GraphSpec:
     def built(
         config: RunnableConfig, checkpointer: Checkpointer | None, store: BaseStore | None
     ) -> AnyGraph | None:
-        graph_config = parse_graph_config(config)
-        params = resolve_model_params(graph_config, env)
-        return _COMPILED.peek(
-            params, graph_config.effective_system_prompt, tuple(tools), checkpointer, store
-        )
+        return _COMPILED.peek(_recipe(config, env, checkpointer, store, tools))
 
     return GraphSpec(
         graph_id=AGENT_GRAPH_ID,
@@ -101,54 +106,60 @@ def _compile(
     )
 
 
+@dataclass(frozen=True)
+class _Recipe:
+    """What an agent is compiled from."""
+
+    params: ModelParams
+    system_prompt: str
+    tools: tuple[Tool, ...]
+    checkpointer: Checkpointer | None
+    store: BaseStore | None
+
+    def key(self) -> tuple[Any, ...]:
+        # Tools, checkpointers and stores by identity: tools are not hashable.
+        ids = (tuple(map(id, self.tools)), id(self.checkpointer), id(self.store))
+        return (self.params, self.system_prompt, *ids)
+
+
 class _CompiledAgents:
     """A small LRU of compiled agents.
 
-    Tools, checkpointers and stores are keyed by identity (tools are not hashable); each entry
-    keeps references to them so an id cannot be reused by another object while it is cached.
+    Each entry keeps its recipe, and so references to the objects keyed by identity: an id
+    cannot be reused by another object while it is cached.
     """
 
     def __init__(self, maxsize: int) -> None:
         self._maxsize = maxsize
-        self._entries: OrderedDict[tuple[Any, ...], tuple[AnyGraph, tuple[object, ...]]]
-        self._entries = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], tuple[AnyGraph, _Recipe]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def peek(
-        self,
-        params: ModelParams,
-        system_prompt: str,
-        tools: tuple[Tool, ...],
-        checkpointer: Checkpointer | None,
-        store: BaseStore | None,
-    ) -> AnyGraph | None:
+    def peek(self, recipe: _Recipe) -> AnyGraph | None:
         """The cached agent, or None without compiling one."""
-        key = (params, system_prompt, tuple(map(id, tools)), id(checkpointer), id(store))
         with self._lock:
-            if (entry := self._entries.get(key)) is not None:
-                self._entries.move_to_end(key)
-                return entry[0]
-        return None
+            return self._cached(recipe.key())
 
-    def get(
-        self,
-        params: ModelParams,
-        system_prompt: str,
-        tools: tuple[Tool, ...],
-        checkpointer: Checkpointer | None,
-        store: BaseStore | None,
-    ) -> AnyGraph:
-        key = (params, system_prompt, tuple(map(id, tools)), id(checkpointer), id(store))
+    def get(self, recipe: _Recipe) -> AnyGraph:
+        key = recipe.key()
         with self._lock:
-            if (entry := self._entries.get(key)) is not None:
-                self._entries.move_to_end(key)
-                return entry[0]
-            graph = _compile(chat_model_for(params), system_prompt, tools, checkpointer, store)
-            self._entries[key] = (graph, (tools, checkpointer, store))
+            if (graph := self._cached(key)) is not None:
+                return graph
+            model = chat_model_for(recipe.params)
+            graph = _compile(
+                model, recipe.system_prompt, recipe.tools, recipe.checkpointer, recipe.store
+            )
+            self._entries[key] = (graph, recipe)
             if len(self._entries) > self._maxsize:
                 self._entries.popitem(last=False)
         logger.debug("compiled agent graph", extra={"cached_graphs": len(self._entries)})
         return graph
+
+    def _cached(self, key: tuple[Any, ...]) -> AnyGraph | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry[0]
 
 
 _COMPILED = _CompiledAgents(maxsize=64)
