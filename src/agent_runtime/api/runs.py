@@ -13,7 +13,7 @@ from agent_runtime.api.sse import EventStreamResponse
 from agent_runtime.api.threads import get_thread_or_404
 from agent_runtime.auth import with_caller
 from agent_runtime.errors import Conflict, NotFound, NotImplementedFeature
-from agent_runtime.runs.events import HEARTBEAT, RunEventLog
+from agent_runtime.runs.events import HEARTBEAT, RunEventLog, StreamEvent
 from agent_runtime.runs.manager import RunManager
 from agent_runtime.schemas.common import Limit, Offset
 from agent_runtime.schemas.runs import (
@@ -67,20 +67,28 @@ def _event_stream(
     modes: list[str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> EventStreamResponse:
-    wanted = set(modes or ())
+    sent = set(modes) | _ALWAYS_SENT if modes else None
+
+    def encode(events: list[StreamEvent]) -> bytes:
+        return b"".join(e.encode() for e in events if sent is None or _mode_of(e.event) in sent)
+
+    # What is already published goes out with the headers (a new run's `metadata` at least):
+    # under load, every task switch before the first byte waits behind other runs' work.
+    ready = log.since(after) if log is not None else []
+    first = encode(ready) if log is not None else b"event: end\ndata: null\n\n"
+    after = ready[-1].id if ready else after
 
     async def body() -> AsyncIterator[bytes]:
         if log is None:  # the run is over and its events are no longer kept
-            yield b"event: end\ndata: null\n\n"
             return
         async for event in log.follow(after, HEARTBEAT_SECONDS):
             if event is None:
                 yield HEARTBEAT
-            elif not wanted or _mode_of(event.event) in wanted | _ALWAYS_SENT:
-                yield event.encode()
+            elif chunk := encode([event]):
+                yield chunk
 
     on_disconnect = (lambda: manager.request_cancel(run)) if cancel_on_disconnect else None
-    return EventStreamResponse(body(), headers=headers, on_disconnect=on_disconnect)
+    return EventStreamResponse(body(), first, headers=headers, on_disconnect=on_disconnect)
 
 
 def _drop_blank(modes: list[str] | None) -> list[str] | None:

@@ -19,20 +19,25 @@ class EventStreamResponse(StreamingResponse):
     def __init__(
         self,
         body: AsyncIterator[bytes],
+        first: bytes = b"",
         headers: dict[str, str] | None = None,
         on_disconnect: Callable[[], None] | None = None,
     ) -> None:
+        """`first` is sent with the headers, before `body` is read."""
         super().__init__(
             body,
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", **(headers or {})},
         )
+        self._first = first
         self._on_disconnect = on_disconnect
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
+        if self._first:
+            await send({"type": "http.response.body", "body": self._first, "more_body": True})
         pump = asyncio.ensure_future(self._pump(send))
         listen = asyncio.ensure_future(_until_disconnect(receive))
         try:
