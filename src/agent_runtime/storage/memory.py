@@ -178,13 +178,8 @@ class MemoryThreads:
         row = await self.get(owner, thread_id)
         if row is None:
             return None
-        updated = row.model_copy(
-            update={"metadata": {**row.metadata, **patch}, "updated_at": utcnow()}
-        )
-        self._rows[thread_id] = updated
-        self._index.remove(thread_id, row.metadata)
-        self._index.add(thread_id, updated.metadata)
-        return updated
+        changes = {"metadata": {**row.metadata, **patch}, "updated_at": utcnow()}
+        return self._replace(row, row.model_copy(update=changes))
 
     async def update_state(self, thread_id: str, update: ThreadStateUpdate) -> Thread | None:
         return self.apply_state(thread_id, update)
@@ -198,9 +193,7 @@ class MemoryThreads:
             value = getattr(update, name)
             if value is not None:
                 changes[name] = value
-        updated = row.model_copy(update=changes)
-        self._rows[thread_id] = updated
-        return updated
+        return self._replace(row, row.model_copy(update=changes))
 
     def mark_busy(self, thread_id: str, metadata: Json | None) -> None:
         """A run was created on the thread (see `MemoryRuns.create`)."""
@@ -210,9 +203,15 @@ class MemoryThreads:
         changes: dict[str, Any] = {"status": "busy", "updated_at": utcnow()}
         if metadata:
             changes["metadata"] = {**row.metadata, **metadata}
-            self._index.remove(thread_id, row.metadata)
-            self._index.add(thread_id, changes["metadata"])
-        self._rows[thread_id] = row.model_copy(update=changes)
+        self._replace(row, row.model_copy(update=changes))
+
+    def _replace(self, row: Thread, updated: Thread) -> Thread:
+        """Store `updated` in place of `row`, keeping the metadata index in step."""
+        self._rows[row.thread_id] = updated
+        if updated.metadata is not row.metadata:
+            self._index.remove(row.thread_id, row.metadata)
+            self._index.add(row.thread_id, updated.metadata)
+        return updated
 
     async def delete(self, owner: Owner, thread_id: str) -> bool:
         row = await self.get(owner, thread_id)

@@ -3,6 +3,7 @@ process that executes it, so a crashed process's runs can be found (see recovery
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from psycopg import sql
@@ -45,26 +46,17 @@ SELECT * FROM langgraph_server.runs
 WHERE thread_id = %s AND status = ANY(%s)
 ORDER BY created_at, id
 """
-# A run that ends gives its lease back.
-SET_STATUS = """
-WITH run AS (
+# A run's new status; a run that ends gives its lease back.
+STATUS_CTES = """run AS (
   UPDATE langgraph_server.runs SET status = %s, updated_at = %s WHERE id = %s RETURNING *
 ), released AS (
   DELETE FROM langgraph_server.agent_runtime_run_leases
   WHERE run_id = %s AND NOT (%s::text = ANY(%s::text[]))
-)
-SELECT * FROM run
-"""
-# A run's end: its status and lease, its thread's state (busy while another run waits) and
-# the sibling runtime's history row, as one statement. Every part sees the rows as they were
-# before it, so the run itself still counts as active and is left out by id.
-FINISH_RUN = """
-run AS (
-  UPDATE langgraph_server.runs SET status = %s, updated_at = %s WHERE id = %s
-), released AS (
-  DELETE FROM langgraph_server.agent_runtime_run_leases
-  WHERE run_id = %s AND NOT (%s::text = ANY(%s::text[]))
-), """
+)"""
+SET_STATUS = f"WITH {STATUS_CTES}\nSELECT * FROM run"
+# A run's end is one statement: `STATUS_CTES` (when it gets a status), its thread's state
+# (busy while another run waits) and the sibling runtime's history row. Every part sees the
+# rows as they were before it, so the run itself still counts as active and is left out by id.
 FINISH_THREAD = """
 updated AS (
   UPDATE langgraph_server.threads SET
@@ -105,6 +97,11 @@ def run_from_row(row: dict[str, Any]) -> Run:
             "updated_at": row["updated_at"],
         }
     )
+
+
+def _status_params(run_id: str, status: RunStatus, now: datetime) -> list[Any]:
+    """The parameters of `STATUS_CTES`."""
+    return [status, now, run_id, run_id, status, _ACTIVE]
 
 
 class PostgresRuns:
@@ -162,7 +159,7 @@ class PostgresRuns:
         return [run_from_row(r) for r in rows]
 
     async def set_status(self, run_id: str, status: RunStatus) -> Run | None:
-        params = (status, utcnow(), run_id, run_id, status, _ACTIVE)
+        params = _status_params(run_id, status, utcnow())
         async with self._pool.connection() as conn:
             row = await (await conn.execute(SET_STATUS, params)).fetchone()
         return run_from_row(row) if row is not None else None
@@ -174,8 +171,8 @@ class PostgresRuns:
         query = "WITH "
         params: list[Any] = []
         if status is not None:
-            query += FINISH_RUN
-            params += [status, now, run_id, run_id, status, _ACTIVE]
+            query += STATUS_CTES + ", "
+            params += _status_params(run_id, status, now)
         query += FINISH_THREAD
         params += [
             thread_id,
