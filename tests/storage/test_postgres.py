@@ -286,7 +286,9 @@ async def test_checkpoints_of_rolled_back_runs_are_deleted(
     )
     assert unreferenced == []
 
+    assert await rows(pool, "SELECT * FROM checkpoint_writes")
     await checkpointer.adelete_thread("t1")
-    assert await rows(pool, "SELECT * FROM checkpoints") == []
+    for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
+        assert await rows(pool, f"SELECT * FROM {table}") == []
     assert isinstance(checkpointer, PostgresCheckpointer)
     assert isinstance(postgres_storage.threads, PostgresThreads)

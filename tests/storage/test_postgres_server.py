@@ -423,3 +423,47 @@ def test_rows_carry_their_owner_and_are_scoped_by_it(
         thread_id,
     )
     assert [o["owner"] for o in owners] == ["u-1", "u-1", "u-1"]
+
+
+THREAD_ROWS = """
+SELECT 'threads' AS kind FROM langgraph_server.threads WHERE id = %(t)s
+UNION ALL SELECT 'runs' FROM langgraph_server.runs WHERE thread_id = %(t)s
+UNION ALL SELECT 'leases' FROM langgraph_server.agent_runtime_run_leases l
+  JOIN langgraph_server.runs r ON r.id = l.run_id WHERE r.thread_id = %(t)s
+UNION ALL SELECT 'thread_states' FROM langgraph_server.thread_states WHERE thread_id = %(t)s
+UNION ALL SELECT 'checkpoints' FROM checkpoints WHERE thread_id = %(t)s
+UNION ALL SELECT 'checkpoint_blobs' FROM checkpoint_blobs WHERE thread_id = %(t)s
+UNION ALL SELECT 'checkpoint_writes' FROM checkpoint_writes WHERE thread_id = %(t)s
+"""
+
+
+def test_a_stateless_run_leaves_no_rows_once_its_stream_ends(
+    provider: FakeProvider, fresh_database_url: str
+) -> None:
+    def rows_of(thread_id: str) -> set[str]:
+        with psycopg.connect(fresh_database_url, autocommit=True, row_factory=dict_row) as conn:
+            return {row["kind"] for row in conn.execute(THREAD_ROWS, {"t": thread_id})}
+
+    server = start_server(provider, fresh_database_url)
+    try:
+        thread_ids = {}
+        for on_completion in ("delete", "keep"):
+            body = {"assistant_id": "agent", "input": HUMAN, "on_completion": on_completion}
+            with httpx.stream("POST", f"{server.url}/runs/stream", json=body) as response:
+                assert response.status_code == 200
+                events = [line for line in response.iter_lines() if line.startswith("event:")]
+            assert events[-1] == "event: end"
+            # /threads/{thread_id}/runs/{run_id}/stream
+            thread_ids[on_completion] = response.headers["Location"].split("/")[2]
+        # Checked as soon as the stream ends: the thread went before its last event.
+        assert rows_of(thread_ids["delete"]) == set()
+        assert rows_of(thread_ids["keep"]) == {
+            "threads",
+            "runs",
+            "thread_states",
+            "checkpoints",
+            "checkpoint_blobs",
+            "checkpoint_writes",
+        }
+    finally:
+        server.kill()

@@ -385,14 +385,19 @@ async def test_active_runs_are_pending_and_running_oldest_first(repos: Repositor
     assert await repos.runs.set_status("missing", "error") is None
 
 
-async def test_run_delete_and_delete_for_thread(repos: Repositories) -> None:
+async def test_run_delete_and_thread_delete_takes_its_runs(repos: Repositories) -> None:
+    await repos.threads.create("u1", thread(1))
     for n in range(1, 4):
         await repos.runs.create(run(n))
     await repos.runs.create(run(4, thread_id="t2"))
     assert await repos.runs.delete("r1")
     assert not await repos.runs.delete("r1")
-    assert sorted(await repos.runs.delete_for_thread("t1")) == ["r2", "r3"]
-    assert await repos.runs.delete_for_thread("t1") == []
+    assert not await repos.threads.delete("u2", "t1")  # not u2's: its runs stay
+    assert await repos.runs.get(None, "r2") is not None
+    assert await repos.threads.delete("u1", "t1")
+    for run_id in ("r2", "r3"):
+        assert await repos.runs.get(None, run_id) is None
+    assert await repos.runs.active("t1") == []
     assert await repos.runs.get(None, "r4") is not None
 
 

@@ -22,6 +22,7 @@ from agent_runtime.runs.queue import RunQueue
 from agent_runtime.runs.secrets import split_secrets, with_secrets
 from agent_runtime.runs.serde import dumps
 from agent_runtime.runs.state import read_final_state
+from agent_runtime.schemas.assistants import Assistant
 from agent_runtime.schemas.common import utcnow
 from agent_runtime.schemas.runs import Run, RunCreateStateful
 from agent_runtime.schemas.threads import Thread
@@ -52,6 +53,8 @@ class RunManager:
         # Credentials a run was created with (the caller's token, per-run model keys): held
         # here until the run executes, never written into the stored run.
         self._secrets: dict[str, dict[str, Any]] = {}
+        # The assistant each queued run was created with, so its worker need not read it again.
+        self._assistants: dict[str, Assistant] = {}
         self._delayed: dict[str, asyncio.TimerHandle] = {}
 
     async def start(self) -> None:
@@ -127,6 +130,7 @@ class RunManager:
             )
             if secrets:
                 self._secrets[run.run_id] = secrets
+            self._assistants[run.run_id] = assistant
             log = self.broker.open(run.run_id)
             log.publish("metadata", dumps({"run_id": run.run_id, "attempt": 1}))
             self._finished[run.run_id] = asyncio.Event()
@@ -190,18 +194,21 @@ class RunManager:
         thread = await self.services.threads.get(None, run.thread_id)
         return thread.values if thread is not None else {}
 
-    async def delete_thread(self, owner: Owner, thread_id: str, *, exists: bool = False) -> bool:
-        """Delete a thread with its runs and checkpoints, stopping what still runs on it;
-        `exists` skips the lookup for a thread known to be there (a stateless run's own)."""
+    async def delete_thread(
+        self, owner: Owner, thread_id: str, *, by_run: str | None = None
+    ) -> bool:
+        """Delete a thread with its runs and checkpoints, stopping what still runs on it.
+        `by_run` names a run deleting its own temporary thread as it ends: the thread is
+        known to exist, and that run is not waited for."""
         services = self.services
-        if not exists and await services.threads.get(owner, thread_id) is None:
+        if by_run is None and await services.threads.get(owner, thread_id) is None:
             return False
         for run in await services.runs.active(thread_id):
-            self.request_cancel(run, "interrupt")
-            await self.wait_finished(run.run_id)
-        await services.runs.delete_for_thread(thread_id)
+            if run.run_id != by_run:
+                self.request_cancel(run, "interrupt")
+                await self.wait_finished(run.run_id)
         await services.checkpointer.adelete_thread(thread_id)
-        return await services.threads.delete(owner, thread_id)
+        return await services.threads.delete(owner, thread_id)  # its runs go with it
 
     async def _thread_for_run(
         self, owner: Owner, thread_id: str, request: RunCreateStateful, stateless: bool
@@ -292,8 +299,12 @@ class RunManager:
         started = time.perf_counter()
         request = RunCreateStateful.model_validate(run.kwargs)
         context = {"run_id": run_id, "thread_id": run.thread_id}
+        # A stateless run's thread goes when it ends, so its state is read but not stored.
+        settle = not (run.kwargs.get("temporary") and request.on_completion == "delete")
         try:
-            assistant = await services.assistants.get(None, run.assistant_id)
+            assistant = self._assistants.pop(run_id, None) or await services.assistants.get(
+                None, run.assistant_id
+            )
             if assistant is None:
                 raise NotFound(f"Assistant {run.assistant_id} not found")
             request.config = with_secrets(request.config, self._secrets.pop(run_id, {}))
@@ -308,12 +319,12 @@ class RunManager:
             await stream_graph(
                 graph, config, request, {**assistant.context, **request.context}, log
             )
-            outcome = await read_final_state(services, run, "success")
+            outcome = await read_final_state(services, run, "success", settle=settle)
         except asyncio.CancelledError:
             _uncancel()
-            outcome = await self._settle_cancelled(run)
+            outcome = await self._settle_cancelled(run, settle)
         except Exception as exc:
-            outcome = await self._settle_failed(run, exc, log)
+            outcome = await self._settle_failed(run, exc, log, settle)
         logger.info(
             "run finished",
             extra={
@@ -322,23 +333,25 @@ class RunManager:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
+        if not settle:
+            # Before the stream ends, so no client sees the thread after its run.
+            await self.delete_thread(None, run.thread_id, by_run=run_id)
         log.publish("end", b"null")
         self._finish(run_id, outcome)
-        if run.kwargs.get("temporary") and request.on_completion == "delete":
-            await self.delete_thread(None, run.thread_id, exists=True)
 
-    async def _settle_cancelled(self, run: Run) -> RunOutcome:
+    async def _settle_cancelled(self, run: Run, settle: bool) -> RunOutcome:
         action = self._cancel_actions.get(run.run_id, "interrupt")
         services = self.services
         if action == "rollback":
             await services.checkpointer.adelete_for_runs([run.run_id])
             await services.runs.delete(run.run_id)
-            outcome = await read_final_state(services, run, "interrupted", set_run_status=False)
-        else:
-            outcome = await read_final_state(services, run, "interrupted")
-        return outcome
+        return await read_final_state(
+            services, run, "interrupted", set_run_status=action != "rollback", settle=settle
+        )
 
-    async def _settle_failed(self, run: Run, exc: Exception, log: RunEventLog) -> RunOutcome:
+    async def _settle_failed(
+        self, run: Run, exc: Exception, log: RunEventLog, settle: bool
+    ) -> RunOutcome:
         error = {"error": type(exc).__name__, "message": str(exc)}
         log.publish("error", dumps(error))
         known = isinstance(exc, (ValueError, LookupError))
@@ -354,7 +367,7 @@ class RunManager:
             exc_info=None if known else exc,
         )
         try:
-            outcome = await read_final_state(self.services, run, "error")
+            outcome = await read_final_state(self.services, run, "error", settle=settle)
         except Exception:
             logger.exception("could not read state of failed run", extra={"run_id": run.run_id})
             await self.services.runs.finish(
@@ -384,6 +397,7 @@ class RunManager:
         self.broker.close(run_id)
         self._cancel_actions.pop(run_id, None)
         self._secrets.pop(run_id, None)
+        self._assistants.pop(run_id, None)
         self._outcomes[run_id] = outcome
         while len(self._outcomes) > _MAX_OUTCOMES:
             self._outcomes.popitem(last=False)

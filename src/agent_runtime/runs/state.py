@@ -27,10 +27,11 @@ def snapshot_interrupts(snapshot: StateSnapshot) -> list[Any]:
     return [to_jsonable(i) for task in snapshot.tasks for i in task.interrupts]
 
 
-def state_response(snapshot: StateSnapshot) -> dict[str, Any]:
-    """A LangGraph `StateSnapshot` in the API's ThreadState form."""
+def state_response(snapshot: StateSnapshot, values: Any = None) -> dict[str, Any]:
+    """A LangGraph `StateSnapshot` in the API's ThreadState form; `values`, when given, are
+    its values already converted."""
     return {
-        "values": to_jsonable(snapshot.values),
+        "values": to_jsonable(snapshot.values) if values is None else values,
         "next": list(snapshot.next),
         "tasks": [
             {
@@ -67,9 +68,10 @@ def _checkpoint(config: RunnableConfig | None) -> dict[str, Any] | None:
     }
 
 
-def snapshot_record(snapshot: StateSnapshot) -> StateSnapshotRecord | None:
-    """The state as a history row for the sibling runtime (Postgres `thread_states`)."""
-    state = state_response(snapshot)
+def snapshot_record(snapshot: StateSnapshot, values: Any) -> StateSnapshotRecord | None:
+    """The state as a history row for the sibling runtime (Postgres `thread_states`), with
+    its values already converted."""
+    state = state_response(snapshot, values)
     checkpoint = state["checkpoint"]
     if checkpoint is None:
         return None
@@ -86,14 +88,23 @@ def snapshot_record(snapshot: StateSnapshot) -> StateSnapshotRecord | None:
 
 
 async def read_final_state(
-    services: Services, run: Run, status: RunStatus, *, set_run_status: bool = True
+    services: Services,
+    run: Run,
+    status: RunStatus,
+    *,
+    set_run_status: bool = True,
+    settle: bool = True,
 ) -> RunOutcome:
     """After a run: copy the checkpointed state onto the thread and settle both statuses
-    (the thread stays busy while another run on it waits)."""
+    (the thread stays busy while another run on it waits). Without `settle` the state is
+    only read: the thread is about to be deleted."""
     graph = services.state_graph(str(run.kwargs["graph_id"]))
     snapshot = await graph.aget_state(thread_config(run.thread_id))
     values = to_jsonable(snapshot.values)
     interrupts = snapshot_interrupts(snapshot)
+    outcome = RunOutcome(status=status, values=values, interrupts=interrupts)
+    if not settle:
+        return outcome
     pending = {task.id: to_jsonable(task.interrupts) for task in snapshot.tasks if task.interrupts}
     thread_status: ThreadStatus
     if status == "error":
@@ -110,7 +121,7 @@ async def read_final_state(
             status=thread_status,
             values=values,
             interrupts=pending,
-            snapshot=snapshot_record(snapshot),
+            snapshot=snapshot_record(snapshot, values) if services.runs.keeps_history else None,
         ),
     )
-    return RunOutcome(status=status, values=values, interrupts=interrupts)
+    return outcome

@@ -117,7 +117,8 @@ class ThreadRepository(Protocol):
         """Write run results; called by the worker on behalf of an already-checked owner.
         A `snapshot` is also recorded where the storage keeps state history (Postgres)."""
 
-    async def delete(self, owner: Owner, thread_id: str) -> bool: ...
+    async def delete(self, owner: Owner, thread_id: str) -> bool:
+        """Delete the thread and its runs (checkpoints are the checkpointer's)."""
 
     async def search(
         self,
@@ -134,6 +135,9 @@ ACTIVE_RUN_STATUSES: tuple[RunStatus, ...] = ("pending", "running")
 
 
 class RunRepository(Protocol):
+    # Whether `finish` records `ThreadStateUpdate.snapshot` (Postgres's `thread_states`).
+    keeps_history: bool
+
     async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
         """Store the run and mark its thread busy, merging `thread_metadata` into the
         thread's metadata when given: one atomic step."""
@@ -158,9 +162,6 @@ class RunRepository(Protocol):
     async def set_status(self, run_id: str, status: RunStatus) -> Run | None: ...
 
     async def delete(self, run_id: str) -> bool: ...
-
-    async def delete_for_thread(self, thread_id: str) -> list[str]:
-        """Delete every run of the thread; returns their ids."""
 
 
 Namespace = tuple[str, ...]

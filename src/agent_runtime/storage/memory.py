@@ -160,6 +160,9 @@ class MemoryThreads:
     def __init__(self) -> None:
         self._rows: dict[str, Thread] = {}
         self._index = _MetadataIndex()
+        # Told of each deleted thread, so its runs go with it as Postgres's foreign key
+        # cascades them (`MemoryRuns` sets it).
+        self.on_delete: Callable[[str], None] | None = None
 
     async def create(self, owner: Owner, thread: Thread) -> Thread | None:
         if thread.thread_id in self._rows:
@@ -219,6 +222,8 @@ class MemoryThreads:
             return False
         del self._rows[thread_id]
         self._index.remove(thread_id, row.metadata)
+        if self.on_delete is not None:
+            self.on_delete(thread_id)
         return True
 
     async def search(
@@ -251,10 +256,13 @@ class MemoryThreads:
 
 
 class MemoryRuns:
+    keeps_history = False
+
     def __init__(self, threads: MemoryThreads) -> None:
         self._rows: dict[str, Run] = {}
         self._by_thread: dict[str, dict[str, None]] = {}
         self._threads = threads
+        threads.on_delete = self._drop_thread
 
     async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
         self._rows[run.run_id] = run
@@ -313,11 +321,9 @@ class MemoryRuns:
         self._by_thread.get(row.thread_id, {}).pop(run_id, None)
         return True
 
-    async def delete_for_thread(self, thread_id: str) -> list[str]:
-        ids = list(self._by_thread.pop(thread_id, {}))
-        for run_id in ids:
+    def _drop_thread(self, thread_id: str) -> None:
+        for run_id in self._by_thread.pop(thread_id, {}):
             self._rows.pop(run_id, None)
-        return ids
 
     def _thread_runs(self, thread_id: str) -> list[Run]:
         # Insertion order is creation order.

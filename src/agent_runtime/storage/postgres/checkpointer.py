@@ -40,6 +40,16 @@ WHERE b.thread_id = ANY(%s)
       AND c.checkpoint->'channel_versions'->>b.channel = b.version
   )
 """
+# A thread's checkpoints, channel values and pending writes in one statement (the library
+# sends three).
+DELETE_THREAD = """
+WITH writes AS (
+  DELETE FROM checkpoint_writes WHERE thread_id = %(thread_id)s
+), blobs AS (
+  DELETE FROM checkpoint_blobs WHERE thread_id = %(thread_id)s
+)
+DELETE FROM checkpoints WHERE thread_id = %(thread_id)s
+"""
 
 
 class PostgresCheckpointer(AsyncPostgresSaver):
@@ -76,6 +86,10 @@ class PostgresCheckpointer(AsyncPostgresSaver):
     ) -> RunnableConfig:
         # The sync `put` runs this coroutine on the loop, so both paths are scrubbed.
         return await super().aput(scrubbed_config(config), checkpoint, metadata, new_versions)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        async with self._cursor() as cur:
+            await cur.execute(DELETE_THREAD, {"thread_id": str(thread_id)})
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
         """Delete every checkpoint (and its pending writes) written by these runs."""

@@ -74,7 +74,6 @@ FINISH_SNAPSHOT = f""", snapshot AS (
   {INSERT_SNAPSHOT}
 )"""
 DELETE = "DELETE FROM langgraph_server.runs WHERE id = %s RETURNING id"
-DELETE_FOR_THREAD = "DELETE FROM langgraph_server.runs WHERE thread_id = %s RETURNING id"
 
 BY_ID = sql.SQL("id = %s")
 BY_THREAD = sql.SQL("thread_id = %s")
@@ -105,6 +104,8 @@ def _status_params(run_id: str, status: RunStatus, now: datetime) -> list[Any]:
 
 
 class PostgresRuns:
+    keeps_history = True
+
     def __init__(self, pool: Pool, instance_key: int) -> None:
         self._pool = pool
         self._instance_key = instance_key
@@ -194,8 +195,3 @@ class PostgresRuns:
     async def delete(self, run_id: str) -> bool:
         async with self._pool.connection() as conn:
             return await (await conn.execute(DELETE, (run_id,))).fetchone() is not None
-
-    async def delete_for_thread(self, thread_id: str) -> list[str]:
-        async with self._pool.connection() as conn:
-            rows = await (await conn.execute(DELETE_FOR_THREAD, (thread_id,))).fetchall()
-        return [row["id"] for row in rows]

@@ -43,7 +43,15 @@ MERGE_METADATA = sql.SQL(
     "UPDATE langgraph_server.threads SET metadata = metadata || %s, updated_at = %s"
     " WHERE {where} RETURNING *"
 )
-DELETE = sql.SQL("DELETE FROM langgraph_server.threads WHERE {where} RETURNING id")
+# The thread and its runs (the shared `runs` table has no foreign key to cascade them).
+DELETE = sql.SQL("""
+WITH thread AS (
+  DELETE FROM langgraph_server.threads WHERE {where} RETURNING id
+), runs AS (
+  DELETE FROM langgraph_server.runs WHERE thread_id IN (SELECT id FROM thread)
+)
+SELECT id FROM thread
+""")
 
 # NULL means "leave as is".
 UPDATE_STATE = """
