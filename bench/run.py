@@ -248,20 +248,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="streamed runs for the leak check (10000)")
     parser.add_argument("--search-threads", type=int, help="threads for the search (50000)")
     parser.add_argument(
-        "--store-items", help="store sizes searched, comma-separated (1000,10000; 100000 is slow)"
+        "--store-items", help="store sizes searched, comma-separated (1000,10000,100000)"
     )
     parser.add_argument("--no-chart", action="store_true")
     args = parser.parse_args()
 
     pin_self()
     make = Sizes.quick if args.quick else Sizes.full
+    store_items = args.store_items or ("200,1000" if args.quick else "1000,10000,100000")
     sizes = make(
         leak_runs=args.runs or (300 if args.quick else 10_000),
         search_threads=args.search_threads or (1_000 if args.quick else 50_000),
-        store_items=tuple(
-            int(n)
-            for n in (args.store_items or ("200,1000" if args.quick else "1000,10000")).split(",")
-        ),
+        store_items=tuple(int(n) for n in store_items.split(",")),
     )
     started = time.monotonic()
     results: dict[str, Any] = {"meta": machine() | {"quick": args.quick, "reps": sizes.reps}}
