@@ -6,6 +6,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
+import pytest
+
 from agent_runtime.schemas.assistants import Assistant
 from agent_runtime.schemas.common import Config
 from agent_runtime.schemas.runs import Run, RunStatus
@@ -325,6 +328,19 @@ async def test_run_create_marks_its_thread_busy_and_merges_metadata(
     again = await repos.threads.get("u1", "t1")
     assert again is not None
     assert (again.status, again.metadata) == ("busy", busy.metadata)
+
+
+async def test_run_create_stores_a_new_thread_with_the_run(repos: Repositories) -> None:
+    new = thread(1, status="busy", assistant_id="a1")
+    created = await repos.runs.create(run(1), new_thread=new)
+    assert created == run(1)
+    assert await repos.threads.get("u1", "t1") == new
+    assert ids(await repos.runs.active("t1"), "run_id") == ["r1"]
+    # An id already taken fails the run too: it is not stored on someone else's thread.
+    with pytest.raises((ValueError, psycopg.errors.UniqueViolation)):
+        await repos.runs.create(run(2), new_thread=thread(1, owner="u2", status="busy"))
+    assert await repos.runs.get(None, "r2") is None
+    assert await repos.threads.get("u1", "t1") == new
 
 
 async def test_run_finish_settles_the_run_and_its_thread(repos: Repositories) -> None:

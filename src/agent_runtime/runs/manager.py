@@ -99,14 +99,27 @@ class RunManager:
 
         stateless = thread_id is None
         thread_id = thread_id or str(uuid.uuid4())
+        # The thread remembers the assistant that last ran on it.
+        ran_here = {"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id}
         async with self._thread_locks.hold(thread_id):
-            thread = await self._thread_for_run(owner, thread_id, request, stateless)
-            if not stateless:  # a stateless run's thread is new: nothing runs on it yet
-                await self._apply_multitask(thread, request)
             now = utcnow()
+            new_thread = thread = None
+            if stateless:  # a new thread, stored with the run: nothing runs on it yet
+                new_thread = Thread(
+                    thread_id=thread_id,
+                    metadata=_stamp(ran_here, owner),
+                    status="busy",
+                    created_at=now,
+                    updated_at=now,
+                )
+            else:
+                thread = await self._thread_for_run(owner, thread_id, request)
+                # Only a busy thread has active runs: creating and ending runs keep it so.
+                if thread.status == "busy":
+                    await self._apply_multitask(thread, request)
             run = Run(
                 run_id=str(uuid.uuid4()),
-                thread_id=thread.thread_id,
+                thread_id=thread_id,
                 assistant_id=assistant.assistant_id,
                 status="pending",
                 metadata=_stamp(request.metadata, owner),
@@ -119,14 +132,16 @@ class RunManager:
                 created_at=now,
                 updated_at=now,
             )
-            # The thread turns busy, and remembers the assistant that last ran on it.
+            # The thread turns busy.
             await services.runs.create(
                 run,
                 thread_metadata=(
-                    {"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id}
-                    if thread.metadata.get("assistant_id") != assistant.assistant_id
+                    ran_here
+                    if thread is not None
+                    and thread.metadata.get("assistant_id") != assistant.assistant_id
                     else None
                 ),
+                new_thread=new_thread,
             )
             if secrets:
                 self._secrets[run.run_id] = secrets
@@ -211,13 +226,12 @@ class RunManager:
         return await services.threads.delete(owner, thread_id)  # its runs go with it
 
     async def _thread_for_run(
-        self, owner: Owner, thread_id: str, request: RunCreateStateful, stateless: bool
+        self, owner: Owner, thread_id: str, request: RunCreateStateful
     ) -> Thread:
-        # A stateless run's thread id is new, so there is nothing to read.
-        thread = None if stateless else await self.services.threads.get(owner, thread_id)
+        thread = await self.services.threads.get(owner, thread_id)
         if thread is not None:
             return thread
-        if not stateless and request.if_not_exists != "create":
+        if request.if_not_exists != "create":
             raise NotFound(f"Thread {thread_id} not found")
         now = utcnow()
         created = await self.services.threads.create(

@@ -138,9 +138,12 @@ class RunRepository(Protocol):
     # Whether `finish` records `ThreadStateUpdate.snapshot` (Postgres's `thread_states`).
     keeps_history: bool
 
-    async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
+    async def create(
+        self, run: Run, thread_metadata: Json | None = None, *, new_thread: Thread | None = None
+    ) -> Run:
         """Store the run and mark its thread busy, merging `thread_metadata` into the
-        thread's metadata when given: one atomic step."""
+        thread's metadata when given: one atomic step. With `new_thread`, that thread is
+        stored with the run instead, as given (a stateless run's)."""
 
     async def finish(
         self, run_id: str, status: RunStatus | None, thread_id: str, update: ThreadStateUpdate

@@ -264,10 +264,15 @@ class MemoryRuns:
         self._threads = threads
         threads.on_delete = self._drop_thread
 
-    async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
+    async def create(
+        self, run: Run, thread_metadata: Json | None = None, *, new_thread: Thread | None = None
+    ) -> Run:
+        if new_thread is not None and await self._threads.create(None, new_thread) is None:
+            raise ValueError(f"Thread {new_thread.thread_id} already exists")
         self._rows[run.run_id] = run
         self._by_thread.setdefault(run.thread_id, {})[run.run_id] = None
-        self._threads.mark_busy(run.thread_id, thread_metadata)
+        if new_thread is None:
+            self._threads.mark_busy(run.thread_id, thread_metadata)
         return run
 
     async def finish(

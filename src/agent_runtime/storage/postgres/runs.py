@@ -11,15 +11,14 @@ from psycopg.types.json import Jsonb
 
 from agent_runtime.schemas.common import Json, utcnow
 from agent_runtime.schemas.runs import Run, RunStatus
+from agent_runtime.schemas.threads import Thread
 from agent_runtime.storage.base import ACTIVE_RUN_STATUSES, Owner, Page, ThreadStateUpdate
 from agent_runtime.storage.postgres.common import Where, json_object
 from agent_runtime.storage.postgres.connection import Pool
-from agent_runtime.storage.postgres.threads import INSERT_SNAPSHOT, snapshot_params
+from agent_runtime.storage.postgres.threads import INSERT_ROW as THREAD_INSERT_ROW
+from agent_runtime.storage.postgres.threads import INSERT_SNAPSHOT, insert_params, snapshot_params
 
-# The run, its lease and its thread turning busy in one statement: a run is never visible
-# without its lease, nor its thread idle while it waits.
-INSERT = """
-WITH run AS (
+RUN_AND_LEASE = """run AS (
   INSERT INTO langgraph_server.runs
     (id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy,
      created_at, updated_at)
@@ -28,11 +27,22 @@ WITH run AS (
 ), lease AS (
   INSERT INTO langgraph_server.agent_runtime_run_leases (run_id, instance_key)
   SELECT id, %s FROM run
-), thread AS (
+)"""
+# The run, its lease and its thread turning busy in one statement: a run is never visible
+# without its lease, nor its thread idle while it waits.
+INSERT = f"""
+WITH {RUN_AND_LEASE}, thread AS (
   UPDATE langgraph_server.threads
   SET status = 'busy', metadata = metadata || %s, updated_at = %s
   WHERE id = %s
 )
+SELECT * FROM run
+"""
+# A stateless run's new thread goes in with it, as given; an id already taken fails it.
+INSERT_WITH_THREAD = f"""
+WITH new_thread AS (
+  {THREAD_INSERT_ROW}
+), {RUN_AND_LEASE}
 SELECT * FROM run
 """
 
@@ -110,8 +120,10 @@ class PostgresRuns:
         self._pool = pool
         self._instance_key = instance_key
 
-    async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
-        params = (
+    async def create(
+        self, run: Run, thread_metadata: Json | None = None, *, new_thread: Thread | None = None
+    ) -> Run:
+        params: tuple[Any, ...] = (
             run.run_id,
             run.thread_id,
             run.assistant_id,
@@ -122,12 +134,15 @@ class PostgresRuns:
             run.created_at,
             run.updated_at,
             self._instance_key,
-            Jsonb(thread_metadata or {}),
-            utcnow(),
-            run.thread_id,
         )
+        if new_thread is None:
+            query = INSERT
+            params += (Jsonb(thread_metadata or {}), utcnow(), run.thread_id)
+        else:
+            query = INSERT_WITH_THREAD
+            params = (*insert_params(new_thread), *params)
         async with self._pool.connection() as conn:
-            row = await (await conn.execute(INSERT, params)).fetchone()
+            row = await (await conn.execute(query, params)).fetchone()
         assert row is not None  # INSERT … RETURNING without a conflict clause
         return run_from_row(row)
 

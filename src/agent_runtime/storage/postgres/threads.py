@@ -25,10 +25,11 @@ from agent_runtime.storage.postgres.common import (
 )
 from agent_runtime.storage.postgres.connection import Pool
 
-INSERT = """
-INSERT INTO langgraph_server.threads
+INSERT_ROW = """INSERT INTO langgraph_server.threads
   (id, metadata, config, status, values, interrupts, created_at, updated_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"""
+INSERT = f"""
+{INSERT_ROW}
 ON CONFLICT (id) DO NOTHING
 RETURNING *
 """
