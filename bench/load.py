@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import shutil
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,59 +81,112 @@ def client(base_url: str, concurrency: int) -> httpx.AsyncClient:
 
 
 class RawClient:
-    """Keep-alive HTTP/1.1 connections that send JSON and read whole replies, for fills of
-    tens of thousands of rows: a few times cheaper per request than httpx, so the server,
-    not this process, sets the pace."""
+    """Keep-alive HTTP/1.1 connections that send JSON and read whole replies or SSE streams: a
+    few times cheaper per request than httpx, so the server, not this process, sets the pace
+    and the latencies are the server's rather than the client's."""
 
     def __init__(self, base_url: str, size: int) -> None:
         parts = httpx.URL(base_url)
         self._address = (parts.host, parts.port or 80)
         self._host = f"{parts.host}:{parts.port}".encode()
         self._size = size
-        self._idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
-            asyncio.Queue()
-        )
+        self._idle: asyncio.Queue[Connection] = asyncio.Queue()
         self._opened = 0
 
-    async def send(self, method: str, path: str, body: Any) -> Any:
+    async def send(self, method: str, path: str, body: Any = None) -> Any:
         """The JSON reply; a LoadError for an error status."""
-        payload = orjson.dumps(body)
-        head = b"%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n" % (
-            method.encode(),
-            path.encode(),
-            self._host,
-        )
-        request = head + b"Content-Length: %d\r\n\r\n%s" % (len(payload), payload)
-        if self._idle.empty() and self._opened < self._size:
-            self._opened += 1
-            connection = await asyncio.open_connection(*self._address)
-        else:
-            connection = await self._idle.get()
-        reader, writer = connection
-        try:
-            writer.write(request)
-            status_line, _, headers = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
-            status = int(status_line.split()[1])
-            length = re.search(rb"(?i)content-length:\s*(\d+)", headers)
-            if status == 204:
-                data = b""
-            elif length is None:
-                raise LoadError(f"{method} {path}: reply without Content-Length")
-            else:
-                data = await reader.readexactly(int(length.group(1)))
-        except BaseException:
-            writer.close()
-            self._opened -= 1
-            raise
-        self._idle.put_nowait(connection)
+        async with self._connection() as (reader, writer):
+            writer.write(self._request(method, path, body))
+            status, headers = await _head(reader)
+            data = await _body(reader, headers, status)
         if status >= 400:
             raise LoadError(f"{method} {path}: {status} {data[:200]!r}")
         return orjson.loads(data) if data else None
+
+    async def stream(self, path: str, body: Any) -> AsyncIterator[bytes]:
+        """POST `body` and yield the SSE reply's lines as they arrive."""
+        async with self._connection() as (reader, writer):
+            writer.write(self._request("POST", path, body))
+            status, headers = await _head(reader)
+            if status != 200:
+                data = await _body(reader, headers, status)
+                raise LoadError(f"POST {path}: {status} {data[:200]!r}")
+            if not re.search(rb"(?i)transfer-encoding:\s*chunked", headers):
+                raise LoadError(f"POST {path}: a stream not sent chunked")
+            pending = b""
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                pending += (await reader.readexactly(size + 2))[:-2]
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    yield line.rstrip(b"\r")
+            await reader.readuntil(b"\r\n")  # the end of the (empty) trailer
+
+    def _request(self, method: str, path: str, body: Any) -> bytes:
+        head = b"%s %s HTTP/1.1\r\nHost: %s\r\n" % (method.encode(), path.encode(), self._host)
+        if body is None:
+            return head + b"\r\n"
+        payload = orjson.dumps(body)
+        return head + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+            len(payload),
+            payload,
+        )
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        """An idle connection or a new one; closed rather than reused after any failure."""
+        if self._idle.empty() and self._opened < self._size:
+            self._opened += 1
+            try:
+                connection = await asyncio.open_connection(*self._address)
+            except BaseException:
+                self._opened -= 1
+                raise
+        else:
+            connection = await self._idle.get()
+        try:
+            yield connection
+        except BaseException:
+            connection[1].close()
+            self._opened -= 1
+            raise
+        self._idle.put_nowait(connection)
 
     async def aclose(self) -> None:
         while not self._idle.empty():
             _, writer = self._idle.get_nowait()
             writer.close()
+
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+@asynccontextmanager
+async def raw_client(base_url: str, size: int) -> AsyncIterator[RawClient]:
+    raw = RawClient(base_url, size)
+    try:
+        yield raw
+    finally:
+        await raw.aclose()
+
+
+async def raw_timed(http: RawClient, method: str, path: str, body: Any = None) -> Sample:
+    start = time.perf_counter()
+    await http.send(method, path, body)
+    return Sample(total=time.perf_counter() - start)
+
+
+async def _head(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    status_line, _, headers = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+    return int(status_line.split()[1]), headers
+
+
+async def _body(reader: asyncio.StreamReader, headers: bytes, status: int) -> bytes:
+    length = re.search(rb"(?i)content-length:\s*(\d+)", headers)
+    if status == 204:
+        return b""
+    if length is None:
+        raise LoadError(f"a {status} reply without Content-Length")
+    return await reader.readexactly(int(length.group(1)))
 
 
 async def drive(
@@ -171,49 +224,45 @@ async def timed(request: Awaitable[httpx.Response]) -> Sample:
     return Sample(total=time.perf_counter() - start)
 
 
-def _is_token(line: str) -> bool:
-    if not line.startswith("data: "):
+def _is_token(line: bytes) -> bool:
+    if not line.startswith(b"data: "):
         return False
-    chunk, _meta = json.loads(line[6:])
+    chunk, _meta = orjson.loads(line[6:])
     return bool(chunk.get("content")) and chunk.get("type") in {"AIMessageChunk", "ai"}
 
 
-async def stream_run(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> Sample:
+async def stream_run(http: RawClient, path: str, body: dict[str, Any]) -> Sample:
     """POST an SSE run request and read it to `end`, timing the first event and first token."""
     start = time.perf_counter()
     first_event = first_token = None
-    event = ""
-    async with http.stream("POST", path, json=body) as response:
-        if response.status_code != 200:
-            await response.aread()
-            raise LoadError(f"POST {path}: {response.status_code} {response.text[:200]}")
-        async for line in response.aiter_lines():
-            if line.startswith("event: "):
-                event = line[7:]
-                if first_event is None:
-                    first_event = time.perf_counter() - start
-            elif event == "error" and line.startswith("data: "):
-                raise LoadError(f"POST {path}: error event {line[6:300]}")
-            elif first_token is None and event == "messages" and _is_token(line):
-                first_token = time.perf_counter() - start
-    if event != "end":
+    event = b""
+    async for line in http.stream(path, body):
+        if line.startswith(b"event: "):
+            event = line[7:]
+            if first_event is None:
+                first_event = time.perf_counter() - start
+        elif event == b"error" and line.startswith(b"data: "):
+            raise LoadError(f"POST {path}: error event {line[6:300]!r}")
+        elif first_token is None and event == b"messages" and _is_token(line):
+            first_token = time.perf_counter() - start
+    if event != b"end":
         raise LoadError(f"POST {path}: stream ended after {event!r}, not end")
     return Sample(time.perf_counter() - start, first_event, first_token)
 
 
-async def agent_flow(http: httpx.AsyncClient) -> Sample:
+async def agent_flow(http: RawClient) -> Sample:
     """Create a thread, stream a run on it, read its state: what a chat UI does per message."""
     start = time.perf_counter()
-    thread = check(await http.post("/threads", json={"metadata": {"bench": "flow"}}))
+    thread = await http.send("POST", "/threads", {"metadata": {"bench": "flow"}})
     thread_id = thread["thread_id"]
     body = {"assistant_id": "agent", "input": HUMAN, "stream_mode": FLOW_MODES}
     run = await stream_run(http, f"/threads/{thread_id}/runs/stream", body)
-    check(await http.get(f"/threads/{thread_id}/state"))
+    await http.send("GET", f"/threads/{thread_id}/state")
     # First event and token are timed from the stream request, as a UI shows them.
     return Sample(time.perf_counter() - start, run.first_event, run.first_token)
 
 
-async def stateless_run(http: httpx.AsyncClient) -> Sample:
+async def stateless_run(http: RawClient) -> Sample:
     body = {"assistant_id": "agent", "input": HUMAN, "stream_mode": FLOW_MODES}
     return await stream_run(http, "/runs/stream", body)
 

@@ -39,6 +39,8 @@ from bench.load import (
     drive,
     latency_summary,
     percentile,
+    raw_client,
+    raw_timed,
     spread,
     stateless_run,
     stream_run,
@@ -133,7 +135,7 @@ class Target:
         return summary
 
     async def warm_up(self) -> None:
-        async with client(self.url, 10) as http:
+        async with raw_client(self.url, 10) as http:
             await drive(5, 30, lambda _: agent_flow(http))
             await drive(5, 50, lambda _: stateless_run(http))
 
@@ -141,7 +143,7 @@ class Target:
         """The agent flow at each concurrency, repetitions interleaved; memory around c=50."""
         points: dict[int, list[dict[str, float]]] = {c: [] for c in sizes.flow_counts}
         rss_before_c50 = proc_stats(self.pid).rss_mb
-        async with client(self.url, max(sizes.flow_counts)) as http:
+        async with raw_client(self.url, max(sizes.flow_counts)) as http:
             for _ in range(sizes.reps):
                 for concurrency, count in sizes.flow_counts.items():
                     point = await self.measured(concurrency, count, lambda _: agent_flow(http))
@@ -158,26 +160,21 @@ class Target:
             "fds_after": after.fds,
         }
 
-    async def _delete_flow_threads(self, http: httpx.AsyncClient) -> None:
+    async def _delete_flow_threads(self, http: RawClient) -> None:
         # Threads the flows made keep their checkpoints; deleting them lets memory measure the
         # runs themselves rather than the data they leave behind.
-        while True:
-            found = check(
-                await http.post(
-                    "/threads/search",
-                    json={"metadata": {"bench": "flow"}, "limit": 1000, "select": ["thread_id"]},
-                )
-            )
-            if not found:
-                return
+        search = {"metadata": {"bench": "flow"}, "limit": 1000, "select": ["thread_id"]}
+        while found := await http.send("POST", "/threads/search", search):
             ids = [t["thread_id"] for t in found]
-            await drive(10, len(ids), lambda i, ids=ids: timed(_delete(http, ids[i])))
+            await drive(
+                10, len(ids), lambda i, ids=ids: raw_timed(http, "DELETE", f"/threads/{ids[i]}")
+            )
 
     async def leak(self, runs: int) -> dict[str, Any]:
         """Stateless streamed runs back to back: RSS and descriptors before and after."""
         await asyncio.sleep(1)
         before = proc_stats(self.pid)
-        async with client(self.url, 10) as http:
+        async with raw_client(self.url, 10) as http:
             summary = await self.measured(10, runs, lambda _: stateless_run(http))
         await asyncio.sleep(2)
         after = proc_stats(self.pid)
@@ -223,11 +220,9 @@ class Target:
         The runs stream `messages-tuple` only, as the target reads: `values` events carry the
         whole state by definition, so their cost follows the history however well it is done.
         """
-        async with client(self.url, 2) as http:
+        async with raw_client(self.url, 2) as http:
             threads = [
-                check(await http.post("/threads", json={"metadata": {"bench": "turns"}}))[
-                    "thread_id"
-                ]
+                (await http.send("POST", "/threads", {"metadata": {"bench": "turns"}}))["thread_id"]
                 for _ in range(sizes.turn_threads)
             ]
             measured: dict[str, dict[str, float]] = {}
@@ -252,9 +247,9 @@ class Target:
     async def history(self, sizes: Sizes) -> dict[str, Any]:
         """State and history (limit 10) latency on threads holding n messages."""
         out: dict[str, Any] = {}
-        async with client(self.url, 2) as http:
+        async with client(self.url, 2) as http, raw_client(self.url, 1) as raw:
             for n in sizes.history_sizes:
-                thread_id = await _thread_with_messages(http, n)
+                thread_id = await _thread_with_messages(raw, n)
                 state_path = f"/threads/{thread_id}/state"
                 state = [await timed(http.get(state_path)) for _ in range(sizes.reads)]
                 history_path = f"/threads/{thread_id}/history"
@@ -453,27 +448,13 @@ async def fill_with(
     url: str, count: int, request: Callable[[int], tuple[str, str, dict[str, Any]]]
 ) -> Batch:
     """Send `count` requests through the raw client, 50 at a time: a fill, timed as a batch."""
-    raw = RawClient(url, 50)
-
-    async def send(i: int) -> Sample:
-        start = time.perf_counter()
-        await raw.send(*request(i))
-        return Sample(total=time.perf_counter() - start)
-
-    try:
-        return await drive(50, count, send)
-    finally:
-        await raw.aclose()
+    async with raw_client(url, 50) as raw:
+        return await drive(50, count, lambda i: raw_timed(raw, *request(i)))
 
 
-async def _delete(http: httpx.AsyncClient, thread_id: str) -> httpx.Response:
-    return await http.delete(f"/threads/{thread_id}")
-
-
-async def _thread_with_messages(http: httpx.AsyncClient, n: int) -> str:
-    thread_id: str = check(await http.post("/threads", json={"metadata": {"bench": "history"}}))[
-        "thread_id"
-    ]
+async def _thread_with_messages(http: RawClient, n: int) -> str:
+    thread = await http.send("POST", "/threads", {"metadata": {"bench": "history"}})
+    thread_id: str = thread["thread_id"]
     body = {"assistant_id": "agent", "input": HUMAN, "stream_mode": ["values"]}
     await stream_run(http, f"/threads/{thread_id}/runs/stream", body)
     # The first run wrote two messages; add the rest in one state update.
@@ -482,7 +463,7 @@ async def _thread_with_messages(http: httpx.AsyncClient, n: int) -> str:
         for i in range(n - 2)
     ]
     update = {"values": {"messages": messages}, "as_node": "model"}
-    check(await http.post(f"/threads/{thread_id}/state", json=update))
+    await http.send("POST", f"/threads/{thread_id}/state", update)
     return thread_id
 
 
