@@ -248,6 +248,16 @@ async def test_ending_a_run_releases_its_lease(
     assert await rows(pool, "SELECT * FROM langgraph_server.agent_runtime_run_leases") == []
 
 
+async def test_a_run_created_on_an_idle_thread_holds_a_lease(
+    postgres_storage: PostgresStorage, pool: Pool
+) -> None:
+    runs = postgres_storage.runs
+    await postgres_storage.threads.create(None, new_thread("t1"))
+    assert await runs.create_if_idle(None, new_run("r1", "t1", status="pending"), {})
+    leases = await rows(pool, "SELECT run_id FROM langgraph_server.agent_runtime_run_leases")
+    assert [lease["run_id"] for lease in leases] == ["r1"]
+
+
 class Counter(TypedDict):
     steps: Annotated[list[str], operator.add]
 

@@ -343,6 +343,26 @@ async def test_run_create_stores_a_new_thread_with_the_run(repos: Repositories) 
     assert await repos.threads.get("u1", "t1") == new
 
 
+async def test_run_create_if_idle_needs_the_owners_thread_not_busy(
+    repos: Repositories,
+) -> None:
+    await repos.threads.create("u1", thread(1, status="interrupted", topic="a"))
+    ran = {"assistant_id": "a1"}
+    assert not await repos.runs.create_if_idle("u2", run(1), ran)  # not u2's
+    assert not await repos.runs.create_if_idle("u1", run(1, thread_id="t9"), ran)  # missing
+    assert await repos.runs.get(None, "r1") is None
+    assert await repos.runs.create_if_idle("u1", run(1), ran)
+    busy = await repos.threads.get("u1", "t1")
+    assert busy is not None
+    assert (busy.status, busy.metadata) == ("busy", {"topic": "a", "owner": "u1", **ran})
+    assert ids(await repos.runs.active("t1"), "run_id") == ["r1"]
+    # Busy: a run is active on it, so nothing is stored.
+    assert not await repos.runs.create_if_idle("u1", run(2), ran)
+    assert await repos.runs.get(None, "r2") is None
+    await repos.runs.finish("r1", "success", "t1", ThreadStateUpdate(status="idle"))
+    assert await repos.runs.create_if_idle(None, run(2), ran)
+
+
 async def test_run_finish_settles_the_run_and_its_thread(repos: Repositories) -> None:
     await repos.threads.create("u1", thread(1))
     await repos.runs.create(run(1, status="running"))

@@ -99,24 +99,9 @@ class RunManager:
 
         stateless = thread_id is None
         thread_id = thread_id or str(uuid.uuid4())
-        # The thread remembers the assistant that last ran on it.
         ran_here = {"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id}
         async with self._thread_locks.hold(thread_id):
             now = utcnow()
-            new_thread = thread = None
-            if stateless:  # a new thread, stored with the run: nothing runs on it yet
-                new_thread = Thread(
-                    thread_id=thread_id,
-                    metadata=_stamp(ran_here, owner),
-                    status="busy",
-                    created_at=now,
-                    updated_at=now,
-                )
-            else:
-                thread = await self._thread_for_run(owner, thread_id, request)
-                # Only a busy thread has active runs: creating and ending runs keep it so.
-                if thread.status == "busy":
-                    await self._apply_multitask(thread, request)
             run = Run(
                 run_id=str(uuid.uuid4()),
                 thread_id=thread_id,
@@ -132,17 +117,24 @@ class RunManager:
                 created_at=now,
                 updated_at=now,
             )
-            # The thread turns busy.
-            await services.runs.create(
-                run,
-                thread_metadata=(
-                    ran_here
-                    if thread is not None
-                    and thread.metadata.get("assistant_id") != assistant.assistant_id
-                    else None
-                ),
-                new_thread=new_thread,
-            )
+            # The thread turns busy with the run, in one step, and remembers the assistant.
+            if stateless:  # a new thread, stored with the run: nothing runs on it yet
+                new_thread = Thread(
+                    thread_id=thread_id,
+                    metadata=_stamp(ran_here, owner),
+                    status="busy",
+                    created_at=now,
+                    updated_at=now,
+                )
+                await services.runs.create(run, new_thread=new_thread)
+            elif not await services.runs.create_if_idle(owner, run, ran_here):
+                # The thread is busy, missing or not the owner's.
+                thread = await self._thread_for_run(owner, thread_id, request)
+                # Only a busy thread has active runs: creating and ending runs keep it so.
+                if thread.status == "busy":
+                    await self._apply_multitask(thread, request)
+                changed = thread.metadata.get("assistant_id") != assistant.assistant_id
+                await services.runs.create(run, ran_here if changed else None)
             if secrets:
                 self._secrets[run.run_id] = secrets
             self._assistants[run.run_id] = assistant

@@ -145,6 +145,10 @@ class RunRepository(Protocol):
         thread's metadata when given: one atomic step. With `new_thread`, that thread is
         stored with the run instead, as given (a stateless run's)."""
 
+    async def create_if_idle(self, owner: Owner, run: Run, thread_metadata: Json) -> bool:
+        """`create`, if the run's thread is the owner's and not busy (so no run is active on
+        it): one atomic step; False, with nothing stored, otherwise."""
+
     async def finish(
         self, run_id: str, status: RunStatus | None, thread_id: str, update: ThreadStateUpdate
     ) -> None:

@@ -275,6 +275,14 @@ class MemoryRuns:
             self._threads.mark_busy(run.thread_id, thread_metadata)
         return run
 
+    async def create_if_idle(self, owner: Owner, run: Run, thread_metadata: Json) -> bool:
+        thread = await self._threads.get(owner, run.thread_id)
+        if thread is None or thread.status == "busy":
+            return False
+        changed = any(thread.metadata.get(k) != v for k, v in thread_metadata.items())
+        await self.create(run, thread_metadata if changed else None)
+        return True
+
     async def finish(
         self, run_id: str, status: RunStatus | None, thread_id: str, update: ThreadStateUpdate
     ) -> None:

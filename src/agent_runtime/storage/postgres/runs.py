@@ -46,6 +46,29 @@ WITH new_thread AS (
 SELECT * FROM run
 """
 
+# A run on the owner's thread, if no run is active on it (it is not busy): the thread turns
+# busy and the run and its lease go in, or nothing changes. The row lock the UPDATE takes makes
+# a concurrent create wait and then see the thread busy.
+INSERT_IF_IDLE = sql.SQL("""
+WITH thread AS (
+  UPDATE langgraph_server.threads
+  SET status = 'busy', metadata = metadata || %s, updated_at = %s
+  WHERE {where} AND status <> 'busy'
+  RETURNING id
+), run AS (
+  INSERT INTO langgraph_server.runs
+    (id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy,
+     created_at, updated_at)
+  SELECT %s, id, %s, %s, %s, %s, %s, %s, %s FROM thread
+  RETURNING *
+), lease AS (
+  INSERT INTO langgraph_server.agent_runtime_run_leases (run_id, instance_key)
+  SELECT id, %s FROM run
+)
+SELECT id FROM run
+""")
+BY_THREAD_ID = sql.SQL("id = %s")
+
 SELECT = sql.SQL("SELECT * FROM langgraph_server.runs WHERE {where}")
 LIST_FOR_THREAD = sql.SQL(
     "SELECT * FROM langgraph_server.runs WHERE {where}"
@@ -145,6 +168,26 @@ class PostgresRuns:
             row = await (await conn.execute(query, params)).fetchone()
         assert row is not None  # INSERT … RETURNING without a conflict clause
         return run_from_row(row)
+
+    async def create_if_idle(self, owner: Owner, run: Run, thread_metadata: Json) -> bool:
+        where = Where().add(BY_THREAD_ID, run.thread_id).owned(owner)
+        params = [
+            Jsonb(thread_metadata),
+            utcnow(),
+            *where.params,
+            run.run_id,
+            run.assistant_id,
+            run.status,
+            Jsonb(run.metadata),
+            Jsonb(run.kwargs),
+            run.multitask_strategy,
+            run.created_at,
+            run.updated_at,
+            self._instance_key,
+        ]
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(INSERT_IF_IDLE.format(where=where.sql()), params)
+            return await cur.fetchone() is not None
 
     async def get(self, owner: Owner, run_id: str, thread_id: str | None = None) -> Run | None:
         where = Where().add(BY_ID, run_id).owned(owner)
