@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import TypedDict
 
+import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import START, StateGraph
+
+from agent_runtime.runs.checkpoints import MemoryCheckpointer
 from agent_runtime.runs.secrets import is_secret_key, split_secrets, with_secrets
 
 
@@ -35,3 +40,23 @@ def test_split_then_restore_gives_the_config_back() -> None:
     assert public == {"tags": ["a"], "configurable": {"max_tokens": 5}}
     assert secrets == {"apiKeys": {"K": "v"}}
     assert with_secrets(public, secrets) == config
+
+
+async def test_the_memory_checkpointer_keeps_credentials_out_of_checkpoints() -> None:
+    class State(TypedDict):
+        n: int
+
+    builder = StateGraph(State)
+    builder.add_node("step", lambda state: {"n": state["n"] + 1})
+    builder.add_edge(START, "step")
+    checkpointer = MemoryCheckpointer()
+    graph = builder.compile(checkpointer=checkpointer)
+    config = RunnableConfig(configurable={"thread_id": "t1", "custom_api_key": "sk-secret"})
+
+    assert await graph.ainvoke({"n": 1}, config) == {"n": 2}  # through `aput`
+    graph.invoke({"n": 5}, config)  # through `put`
+
+    stored = [c async for c in checkpointer.alist(RunnableConfig(configurable={"thread_id": "t1"}))]
+    assert len(stored) >= 4
+    assert all("sk-secret" not in repr(c.metadata) for c in stored)
+    assert all("sk-secret" not in repr(c.config) for c in stored)

@@ -31,7 +31,8 @@ _ALWAYS_SENT = {"metadata", "error", "end"}
 router = APIRouter(tags=["Runs"])
 
 
-def get_manager(request: Request) -> RunManager:
+async def get_manager(request: Request) -> RunManager:
+    # `async`: FastAPI runs a plain function dependency in a worker thread.
     manager: RunManager = request.app.state.runs
     return manager
 

@@ -22,15 +22,7 @@ def scrubbed_config(config: RunnableConfig) -> RunnableConfig:
 
 
 class MemoryCheckpointer(InMemorySaver):
-    async def aput(
-        self,
-        config: RunnableConfig,
-        checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> RunnableConfig:
-        return await super().aput(scrubbed_config(config), checkpoint, metadata, new_versions)
-
+    # The library's `aput` calls `put`, so scrubbing there covers both.
     def put(
         self,
         config: RunnableConfig,

@@ -8,11 +8,13 @@ checkpoint tables and in every `messages` event.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 _SECRET_MARKERS = ("api_key", "apikey", "secret", "password", "authorization")
 
 
+@lru_cache(maxsize=4096)  # the same few keys come back with every run and checkpoint
 def is_secret_key(key: str) -> bool:
     lowered = key.lower().replace("-", "_")
     # A word ending in `token` (`access_token`, `githubToken`) is a credential; `max_tokens`
