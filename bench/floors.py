@@ -85,12 +85,18 @@ async def _langgraph_floor(
         graph = build_agent(None, env, checkpointer=MemoryCheckpointer(), store=None)
         return await measure(graph)
     # The server's own pool settings and checkpointer class, on a database of its own.
+    from agent_runtime.config import Settings
     from agent_runtime.storage.postgres import PostgresCheckpointer
     from agent_runtime.storage.postgres.connection import open_pool
     from agent_runtime.storage.postgres.migrations import migrate
 
+    defaults = {name: field.default for name, field in Settings.model_fields.items()}
     async with open_pool(
-        dsn, min_size=2, max_size=10, checkout_timeout=30, connect_timeout=10
+        dsn,
+        min_size=defaults["database_pool_min_size"],
+        max_size=defaults["database_pool_max_size"],
+        checkout_timeout=defaults["database_pool_timeout"],
+        connect_timeout=10,
     ) as pool:
         await migrate(pool)
         graph = build_agent(None, env, checkpointer=PostgresCheckpointer(pool), store=None)

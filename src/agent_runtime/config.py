@@ -29,7 +29,9 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     database_pool_min_size: int = Field(default=2, ge=0)
-    database_pool_max_size: int = Field(default=10, ge=1)
+    # Each of the `n_jobs_per_worker` runs can hold two at once (a checkpoint written in the
+    # background while its step's writes go in), besides the requests'.
+    database_pool_max_size: int = Field(default=20, ge=1)
     database_pool_timeout: float = Field(default=30.0, gt=0)
     # How long start-up keeps retrying an unreachable database before giving up.
     database_connect_timeout: float = Field(default=15.0, gt=0)
