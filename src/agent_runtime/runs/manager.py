@@ -53,8 +53,8 @@ class RunManager:
         # Credentials a run was created with (the caller's token, per-run model keys): held
         # here until the run executes, never written into the stored run.
         self._secrets: dict[str, dict[str, Any]] = {}
-        # The assistant each queued run was created with, so its worker need not read it again.
-        self._assistants: dict[str, Assistant] = {}
+        # Each queued run as created, with its assistant, so its worker need not read them.
+        self._created: dict[str, tuple[Run, Assistant]] = {}
         self._delayed: dict[str, asyncio.TimerHandle] = {}
 
     async def start(self) -> None:
@@ -137,7 +137,7 @@ class RunManager:
                 await services.runs.create(run, ran_here if changed else None)
             if secrets:
                 self._secrets[run.run_id] = secrets
-            self._assistants[run.run_id] = assistant
+            self._created[run.run_id] = (run, assistant)
             log = self.broker.open(run.run_id)
             log.publish("metadata", dumps({"run_id": run.run_id, "attempt": 1}))
             self._finished[run.run_id] = asyncio.Event()
@@ -291,8 +291,12 @@ class RunManager:
         services = self.services
         # A run cancelled while it waited is only read; any other is claimed in one statement.
         cancelled = run_id in self._cancel_actions
+        created = self._created.pop(run_id, None)
+        claim: asyncio.Task[Run | None] | None = None
         if cancelled:
             run = await services.runs.get(None, run_id)
+        elif created is not None:
+            run = created[0]  # claimed below, while its graph sets up
         else:
             run = await services.runs.set_status(run_id, "running")
         if run is None:
@@ -307,9 +311,13 @@ class RunManager:
         context = {"run_id": run_id, "thread_id": run.thread_id}
         # A stateless run's thread goes when it ends, so its state is read but not stored.
         settle = not (run.kwargs.get("temporary") and request.on_completion == "delete")
+        if created is not None:
+            # The claim's round trip does not delay the first token; the run is settled
+            # only once it is claimed.
+            claim = asyncio.create_task(services.runs.set_status(run_id, "running"))
         try:
-            assistant = self._assistants.pop(run_id, None) or await services.assistants.get(
-                None, run.assistant_id
+            assistant = (
+                created[1] if created else await services.assistants.get(None, run.assistant_id)
             )
             if assistant is None:
                 raise NotFound(f"Assistant {run.assistant_id} not found")
@@ -325,11 +333,14 @@ class RunManager:
             await stream_graph(
                 graph, config, request, {**assistant.context, **request.context}, log
             )
+            await _claimed(claim)
             outcome = await read_final_state(services, run, "success", settle=settle)
         except asyncio.CancelledError:
             _uncancel()
+            await _claimed(claim)
             outcome = await self._settle_cancelled(run, settle)
         except Exception as exc:
+            await _claimed(claim)
             outcome = await self._settle_failed(run, exc, log, settle)
         logger.info(
             "run finished",
@@ -403,7 +414,7 @@ class RunManager:
         self.broker.close(run_id)
         self._cancel_actions.pop(run_id, None)
         self._secrets.pop(run_id, None)
-        self._assistants.pop(run_id, None)
+        self._created.pop(run_id, None)
         self._outcomes[run_id] = outcome
         while len(self._outcomes) > _MAX_OUTCOMES:
             self._outcomes.popitem(last=False)
@@ -414,6 +425,12 @@ class RunManager:
 
 def _stamp(metadata: dict[str, Any], owner: Owner) -> dict[str, Any]:
     return {**metadata, "owner": owner} if owner is not None else dict(metadata)
+
+
+async def _claimed(claim: asyncio.Task[Run | None] | None) -> None:
+    """Wait for a run's claim; shielded, so a cancelled run still settles after it."""
+    if claim is not None and await asyncio.shield(claim) is None:
+        logger.warning("run was deleted while it started")
 
 
 def _uncancel() -> None:
