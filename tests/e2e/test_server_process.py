@@ -104,6 +104,25 @@ def test_a_graph_that_cannot_load_stops_start_up_naming_it() -> None:
     assert "Traceback" not in done.stderr
 
 
+# --- logs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("level", "logged"), [("INFO", {404}), ("DEBUG", {200, 404})])
+async def test_access_records_follow_the_log_level(level: str, logged: set[int]) -> None:
+    with spawned({"LOG_LEVEL": level, "LOG_FORMAT": "json"}) as proc:
+        async with httpx.AsyncClient(base_url=proc.url) as http:
+            assert (await http.get("/ok")).status_code == 200
+            assert (await http.get("/threads/no-such-thread")).status_code == 404
+        assert proc.proc is not None
+        proc.proc.send_signal(signal.SIGTERM)
+        assert await exit_code(proc, within=10) == 0, proc.log()
+    records = [json.loads(line) for line in proc.log().splitlines() if line.startswith("{")]
+    access = {r["status"]: r for r in records if r["event"] == "request"}
+    assert set(access) == logged
+    assert access[404]["path"] == "/threads/no-such-thread"
+    assert access[404]["level"] == "info"
+
+
 # --- signals and graceful shutdown ---------------------------------------------------------
 
 
