@@ -148,7 +148,8 @@ class RunManager:
                 )
             else:
                 self._queue.put(run.thread_id, run.run_id)
-        logger.info(
+        # DEBUG: "run finished" is each run's INFO record.
+        logger.debug(
             "run queued",
             extra={"run_id": run.run_id, "thread_id": run.thread_id, "assistant_id": assistant_id},
         )
@@ -346,6 +347,7 @@ class RunManager:
             "run finished",
             extra={
                 **context,
+                "assistant_id": run.assistant_id,
                 "status": outcome.status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },
