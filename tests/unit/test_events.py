@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import tracemalloc
 
 import orjson
+import pytest
 
 from agent_runtime.runs.events import MemoryEventBroker
 
@@ -55,3 +57,23 @@ def test_a_log_holds_exact_size_copies_of_what_it_is_given() -> None:
     assert log.size == sum(len(p) for p in payloads)
     assert held < 250 * len(payloads)
     assert [e.data for e in log.since(0)] == payloads
+
+
+async def test_a_follower_gets_what_was_published_since_its_last_batch_in_one() -> None:
+    log = MemoryEventBroker().open("run-1")
+    for n in range(3):
+        log.publish("values", orjson.dumps(n))
+    follower = log.follow(0, heartbeat=5)
+    first = await anext(follower)
+    assert first is not None
+    assert [e.id for e in first] == [1, 2, 3]
+    waiting = asyncio.ensure_future(anext(follower))
+    await asyncio.sleep(0)  # the follower now waits for the next event
+    log.publish("values", b"3")
+    log.publish("end", b"null")
+    second = await waiting
+    assert second is not None
+    assert [(e.id, e.event) for e in second] == [(4, "values"), (5, "end")]
+    log.close()
+    with pytest.raises(StopAsyncIteration):
+        await anext(follower)

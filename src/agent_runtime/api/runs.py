@@ -82,10 +82,10 @@ def _event_stream(
     async def body() -> AsyncIterator[bytes]:
         if log is None:  # the run is over and its events are no longer kept
             return
-        async for event in log.follow(after, HEARTBEAT_SECONDS):
-            if event is None:
+        async for batch in log.follow(after, HEARTBEAT_SECONDS):
+            if batch is None:
                 yield HEARTBEAT
-            elif chunk := encode([event]):
+            elif chunk := encode(batch):
                 yield chunk
 
     on_disconnect = (lambda: manager.request_cancel(run)) if cancel_on_disconnect else None

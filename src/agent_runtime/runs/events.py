@@ -81,15 +81,17 @@ class RunEventLog:
         start = self._head + max(0, after - self._events[self._head].id + 1)
         return self._events[start:]
 
-    async def follow(self, after: int, heartbeat: float) -> AsyncIterator[StreamEvent | None]:
-        """Events after `after`, live until the log closes; `None` for each idle heartbeat."""
+    async def follow(
+        self, after: int, heartbeat: float
+    ) -> AsyncIterator[list[StreamEvent] | None]:
+        """Events after `after`, live until the log closes, in batches of those published
+        since the last one (one write for several); `None` for each idle heartbeat."""
         while True:
             signal = self._signal
             batch = self.since(after)
-            for event in batch:
-                yield event
-                after = event.id
             if batch:
+                yield batch
+                after = batch[-1].id
                 continue
             if self.closed:
                 return
