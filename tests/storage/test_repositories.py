@@ -421,6 +421,16 @@ async def test_active_runs_are_pending_and_running_oldest_first(repos: Repositor
     assert await repos.runs.set_status("missing", "error") is None
 
 
+async def test_run_start_marks_it_running(repos: Repositories) -> None:
+    await repos.runs.create(run(1))
+    assert await repos.runs.start("r1")
+    started = await repos.runs.get(None, "r1")
+    assert started is not None
+    assert started.status == "running"
+    assert started.updated_at > at(1)
+    assert not await repos.runs.start("missing")
+
+
 async def test_run_delete_and_thread_delete_takes_its_runs(repos: Repositories) -> None:
     await repos.threads.create("u1", thread(1))
     for n in range(1, 4):

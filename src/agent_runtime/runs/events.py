@@ -81,9 +81,7 @@ class RunEventLog:
         start = self._head + max(0, after - self._events[self._head].id + 1)
         return self._events[start:]
 
-    async def follow(
-        self, after: int, heartbeat: float
-    ) -> AsyncIterator[list[StreamEvent] | None]:
+    async def follow(self, after: int, heartbeat: float) -> AsyncIterator[list[StreamEvent] | None]:
         """Events after `after`, live until the log closes, in batches of those published
         since the last one (one write for several); `None` for each idle heartbeat."""
         while True:

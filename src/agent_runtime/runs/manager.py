@@ -293,7 +293,7 @@ class RunManager:
         # A run cancelled while it waited is only read; any other is claimed in one statement.
         cancelled = run_id in self._cancel_actions
         created = self._created.pop(run_id, None)
-        claim: asyncio.Task[Run | None] | None = None
+        claim: asyncio.Task[bool] | None = None
         if cancelled:
             run = await services.runs.get(None, run_id)
         elif created is not None:
@@ -315,7 +315,7 @@ class RunManager:
         if created is not None:
             # The claim's round trip does not delay the first token; the run is settled
             # only once it is claimed.
-            claim = asyncio.create_task(services.runs.set_status(run_id, "running"))
+            claim = asyncio.create_task(services.runs.start(run_id))
         try:
             assistant = (
                 created[1] if created else await services.assistants.get(None, run.assistant_id)
@@ -429,9 +429,9 @@ def _stamp(metadata: dict[str, Any], owner: Owner) -> dict[str, Any]:
     return {**metadata, "owner": owner} if owner is not None else dict(metadata)
 
 
-async def _claimed(claim: asyncio.Task[Run | None] | None) -> None:
+async def _claimed(claim: asyncio.Task[bool] | None) -> None:
     """Wait for a run's claim; shielded, so a cancelled run still settles after it."""
-    if claim is not None and await asyncio.shield(claim) is None:
+    if claim is not None and not await asyncio.shield(claim):
         logger.warning("run was deleted while it started")
 
 

@@ -168,6 +168,10 @@ class RunRepository(Protocol):
 
     async def set_status(self, run_id: str, status: RunStatus) -> Run | None: ...
 
+    async def start(self, run_id: str) -> bool:
+        """`set_status(run_id, "running")` without reading the run back: False when it is
+        gone."""
+
     async def delete(self, run_id: str) -> bool: ...
 
 

@@ -319,6 +319,9 @@ class MemoryRuns:
     async def set_status(self, run_id: str, status: RunStatus) -> Run | None:
         return self._set_status(run_id, status)
 
+    async def start(self, run_id: str) -> bool:
+        return self._set_status(run_id, "running") is not None
+
     def _set_status(self, run_id: str, status: RunStatus) -> Run | None:
         row = self._rows.get(run_id)
         if row is None:

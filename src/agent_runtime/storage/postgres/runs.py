@@ -36,14 +36,14 @@ WITH {RUN_AND_LEASE}, thread AS (
   SET status = 'busy', metadata = metadata || %s, updated_at = %s
   WHERE id = %s
 )
-SELECT * FROM run
+SELECT id FROM run
 """
 # A stateless run's new thread goes in with it, as given; an id already taken fails it.
 INSERT_WITH_THREAD = f"""
 WITH new_thread AS (
   {THREAD_INSERT_ROW}
 ), {RUN_AND_LEASE}
-SELECT * FROM run
+SELECT id FROM run
 """
 
 # A run on the owner's thread, if no run is active on it (it is not busy): the thread turns
@@ -87,6 +87,7 @@ STATUS_CTES = """run AS (
   WHERE run_id = %s AND NOT (%s::text = ANY(%s::text[]))
 )"""
 SET_STATUS = f"WITH {STATUS_CTES}\nSELECT * FROM run"
+START = f"WITH {STATUS_CTES}\nSELECT id FROM run"
 # A run's end is one statement: `STATUS_CTES` (when it gets a status), its thread's state
 # (busy while another run waits) and the sibling runtime's history row. Every part sees the
 # rows as they were before it, so the run itself still counts as active and is left out by id.
@@ -167,7 +168,7 @@ class PostgresRuns:
         async with self._pool.connection() as conn:
             row = await (await conn.execute(query, params)).fetchone()
         assert row is not None  # INSERT … RETURNING without a conflict clause
-        return run_from_row(row)
+        return run  # as stored: every column comes from it
 
     async def create_if_idle(self, owner: Owner, run: Run, thread_metadata: Json) -> bool:
         where = Where().add(BY_THREAD_ID, run.thread_id).owned(owner)
@@ -216,6 +217,11 @@ class PostgresRuns:
         async with self._pool.connection() as conn:
             rows = await (await conn.execute(ACTIVE, (thread_id, _ACTIVE))).fetchall()
         return [run_from_row(r) for r in rows]
+
+    async def start(self, run_id: str) -> bool:
+        params = _status_params(run_id, "running", utcnow())
+        async with self._pool.connection() as conn:
+            return await (await conn.execute(START, params)).fetchone() is not None
 
     async def set_status(self, run_id: str, status: RunStatus) -> Run | None:
         params = _status_params(run_id, status, utcnow())
