@@ -59,7 +59,7 @@ WITH thread AS (
   INSERT INTO langgraph_server.runs
     (id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy,
      created_at, updated_at)
-  SELECT %s, id, %s, %s, %s, %s, %s, %s, %s FROM thread
+  SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM thread
   RETURNING *
 ), lease AS (
   INSERT INTO langgraph_server.agent_runtime_run_leases (run_id, instance_key)
@@ -132,6 +132,22 @@ def run_from_row(row: dict[str, Any]) -> Run:
     )
 
 
+def _run_params(run: Run, instance_key: int) -> tuple[Any, ...]:
+    """The parameters of `RUN_AND_LEASE` (and of the run in `INSERT_IF_IDLE`)."""
+    return (
+        run.run_id,
+        run.thread_id,
+        run.assistant_id,
+        run.status,
+        Jsonb(run.metadata),
+        Jsonb(run.kwargs),
+        run.multitask_strategy,
+        run.created_at,
+        run.updated_at,
+        instance_key,
+    )
+
+
 def _status_params(run_id: str, status: RunStatus, now: datetime) -> list[Any]:
     """The parameters of `STATUS_CTES`."""
     return [status, now, run_id, run_id, status, _ACTIVE]
@@ -147,18 +163,7 @@ class PostgresRuns:
     async def create(
         self, run: Run, thread_metadata: Json | None = None, *, new_thread: Thread | None = None
     ) -> Run:
-        params: tuple[Any, ...] = (
-            run.run_id,
-            run.thread_id,
-            run.assistant_id,
-            run.status,
-            Jsonb(run.metadata),
-            Jsonb(run.kwargs),
-            run.multitask_strategy,
-            run.created_at,
-            run.updated_at,
-            self._instance_key,
-        )
+        params = _run_params(run, self._instance_key)
         if new_thread is None:
             query = INSERT
             params += (Jsonb(thread_metadata or {}), utcnow(), run.thread_id)
@@ -176,15 +181,7 @@ class PostgresRuns:
             Jsonb(thread_metadata),
             utcnow(),
             *where.params,
-            run.run_id,
-            run.assistant_id,
-            run.status,
-            Jsonb(run.metadata),
-            Jsonb(run.kwargs),
-            run.multitask_strategy,
-            run.created_at,
-            run.updated_at,
-            self._instance_key,
+            *_run_params(run, self._instance_key),
         ]
         async with self._pool.connection() as conn:
             cur = await conn.execute(INSERT_IF_IDLE.format(where=where.sql()), params)
