@@ -12,9 +12,10 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from typing import Any, Literal
+from typing import Any
 
 from agent_runtime.errors import Conflict, NotFound
+from agent_runtime.runs.creation import CancelAction, store_run
 from agent_runtime.runs.events import EventBroker, RunEventLog
 from agent_runtime.runs.executor import RunOutcome, run_config, stream_graph
 from agent_runtime.runs.locks import KeyedLocks
@@ -23,15 +24,12 @@ from agent_runtime.runs.secrets import split_secrets, with_secrets
 from agent_runtime.runs.serde import dumps
 from agent_runtime.runs.state import read_final_state
 from agent_runtime.schemas.assistants import Assistant
-from agent_runtime.schemas.common import utcnow
 from agent_runtime.schemas.runs import Run, RunCreateStateful
-from agent_runtime.schemas.threads import Thread
 from agent_runtime.services import Services
 from agent_runtime.storage.base import ACTIVE_RUN_STATUSES, Owner, ThreadStateUpdate
 
 logger = logging.getLogger(__name__)
 
-CancelAction = Literal["interrupt", "rollback"]
 # `wait` and `join` read an outcome as soon as the run finishes; past this many, a late `join`
 # answers from the stored run and thread instead.
 _MAX_OUTCOMES = 1000
@@ -99,42 +97,10 @@ class RunManager:
 
         stateless = thread_id is None
         thread_id = thread_id or str(uuid.uuid4())
-        ran_here = {"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id}
         async with self._thread_locks.hold(thread_id):
-            now = utcnow()
-            run = Run(
-                run_id=str(uuid.uuid4()),
-                thread_id=thread_id,
-                assistant_id=assistant.assistant_id,
-                status="pending",
-                metadata=_stamp(request.metadata, owner),
-                kwargs={
-                    **request.model_dump(mode="json"),
-                    "graph_id": assistant.graph_id,
-                    "temporary": stateless,
-                },
-                multitask_strategy=request.multitask_strategy,
-                created_at=now,
-                updated_at=now,
+            run = await store_run(
+                services, owner, thread_id, stateless, request, assistant, self.request_cancel
             )
-            # The thread turns busy with the run, in one step, and remembers the assistant.
-            if stateless:  # a new thread, stored with the run: nothing runs on it yet
-                new_thread = Thread(
-                    thread_id=thread_id,
-                    metadata=_stamp(ran_here, owner),
-                    status="busy",
-                    created_at=now,
-                    updated_at=now,
-                )
-                await services.runs.create(run, new_thread=new_thread)
-            elif not await services.runs.create_if_idle(owner, run, ran_here):
-                # The thread is busy, missing or not the owner's.
-                thread = await self._thread_for_run(owner, thread_id, request)
-                # Only a busy thread has active runs: creating and ending runs keep it so.
-                if thread.status == "busy":
-                    await self._apply_multitask(thread, request)
-                changed = thread.metadata.get("assistant_id") != assistant.assistant_id
-                await services.runs.create(run, ran_here if changed else None)
             if secrets:
                 self._secrets[run.run_id] = secrets
             self._created[run.run_id] = (run, assistant)
@@ -218,41 +184,6 @@ class RunManager:
         await services.checkpointer.adelete_thread(thread_id)
         return await services.threads.delete(owner, thread_id)  # its runs go with it
 
-    async def _thread_for_run(
-        self, owner: Owner, thread_id: str, request: RunCreateStateful
-    ) -> Thread:
-        thread = await self.services.threads.get(owner, thread_id)
-        if thread is not None:
-            return thread
-        if request.if_not_exists != "create":
-            raise NotFound(f"Thread {thread_id} not found")
-        now = utcnow()
-        created = await self.services.threads.create(
-            owner,
-            Thread(
-                thread_id=thread_id,
-                metadata=_stamp({}, owner),
-                status="idle",
-                created_at=now,
-                updated_at=now,
-            ),
-        )
-        if created is None:  # the id exists but belongs to someone else
-            raise NotFound(f"Thread {thread_id} not found")
-        return created
-
-    async def _apply_multitask(self, thread: Thread, request: RunCreateStateful) -> None:
-        active = await self.services.runs.active(thread.thread_id)
-        if not active:
-            return
-        strategy = request.multitask_strategy
-        if strategy == "reject":
-            raise Conflict(f"Thread {thread.thread_id} already has an active run")
-        if strategy in ("interrupt", "rollback"):
-            for run in active:
-                self.request_cancel(run, "rollback" if strategy == "rollback" else "interrupt")
-        # enqueue: the queue already orders runs per thread.
-
     async def _work(self) -> None:
         while True:
             thread_id, run_id = await self._queue.get()
@@ -290,7 +221,8 @@ class RunManager:
 
     async def _execute(self, run_id: str) -> None:
         services = self.services
-        # A run cancelled while it waited is only read; any other is claimed in one statement.
+        # A run cancelled while it waited is only read; any other is claimed in one statement
+        # (one created here, while its graph sets up).
         cancelled = run_id in self._cancel_actions
         created = self._created.pop(run_id, None)
         claim: asyncio.Task[bool] | None = None
@@ -334,14 +266,14 @@ class RunManager:
             await stream_graph(
                 graph, config, request, {**assistant.context, **request.context}, log
             )
-            await _claimed(claim)
+            await _claimed(claim, run_id)
             outcome = await read_final_state(services, run, "success", settle=settle)
         except asyncio.CancelledError:
             _uncancel()
-            await _claimed(claim)
+            await _claimed(claim, run_id)
             outcome = await self._settle_cancelled(run, settle)
         except Exception as exc:
-            await _claimed(claim)
+            await _claimed(claim, run_id)
             outcome = await self._settle_failed(run, exc, log, settle)
         logger.info(
             "run finished",
@@ -425,14 +357,10 @@ class RunManager:
             finished.set()
 
 
-def _stamp(metadata: dict[str, Any], owner: Owner) -> dict[str, Any]:
-    return {**metadata, "owner": owner} if owner is not None else dict(metadata)
-
-
-async def _claimed(claim: asyncio.Task[bool] | None) -> None:
+async def _claimed(claim: asyncio.Task[bool] | None, run_id: str) -> None:
     """Wait for a run's claim; shielded, so a cancelled run still settles after it."""
     if claim is not None and not await asyncio.shield(claim):
-        logger.warning("run was deleted while it started")
+        logger.warning("run was deleted while it started", extra={"run_id": run_id})
 
 
 def _uncancel() -> None:
