@@ -16,6 +16,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = structlog.get_logger("agent_runtime.access")
+_stdlib_access = logging.getLogger("agent_runtime.access")
 
 REQUESTS = Counter(
     "agent_runtime_http_requests_total", "HTTP requests served.", ["method", "status"]
@@ -69,6 +70,8 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 def _log_access(scope: Scope, status: int, started: float) -> None:
     level = logging.DEBUG if status < 400 else logging.INFO if status < 500 else logging.ERROR
+    if not _stdlib_access.isEnabledFor(level):  # where structlog sends it, level and all
+        return
     logger.log(
         level,
         "request",

@@ -21,8 +21,9 @@ IfExists = Literal["raise", "do_nothing"]
 
 def format_timestamp(value: datetime) -> str:
     """ISO 8601 in UTC with millisecond precision and a `Z` suffix."""
-    utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    # `isoformat` truncates to the millisecond, and is several times faster than `strftime`.
+    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 def utcnow() -> datetime:
