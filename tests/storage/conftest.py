@@ -11,10 +11,13 @@ from agent_runtime.storage.memory import MemoryAssistants, MemoryRuns, MemoryThr
 from agent_runtime.storage.postgres import Pool
 from agent_runtime.storage.postgres.lifecycle import PostgresStorage, open_postgres
 
-# Every table the repositories write, emptied between tests that share one database.
+# Every table the repositories write, emptied between tests that share one database. The
+# session's storage sweeps orphaned runs now and then, locking leases, runs and threads in that
+# order; TRUNCATE locks its tables in the order listed, so it lists them in the same order and
+# waits for a sweep instead of deadlocking with it.
 TRUNCATE = """
-TRUNCATE langgraph_server.assistants, langgraph_server.threads, langgraph_server.runs,
-  langgraph_server.thread_states, langgraph_server.agent_runtime_run_leases,
+TRUNCATE langgraph_server.agent_runtime_run_leases, langgraph_server.runs,
+  langgraph_server.threads, langgraph_server.thread_states, langgraph_server.assistants,
   checkpoints, checkpoint_blobs, checkpoint_writes
 """
 

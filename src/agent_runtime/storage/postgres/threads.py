@@ -45,6 +45,9 @@ MERGE_METADATA = sql.SQL(
     " WHERE {where} RETURNING *"
 )
 # The thread and its runs (the shared `runs` table has no foreign key to cascade them).
+# TODO(cross-replica-delete): a run ending on another replica locks its row and then the
+# thread's, in a statement that can meet this one in the other order; Postgres then ends one
+# of them (a 500 or a run ended in error). This replica waits for its own runs first.
 DELETE = sql.SQL("""
 WITH thread AS (
   DELETE FROM langgraph_server.threads WHERE {where} RETURNING id
