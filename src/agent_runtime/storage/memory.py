@@ -160,8 +160,8 @@ class MemoryThreads:
     def __init__(self) -> None:
         self._rows: dict[str, Thread] = {}
         self._index = _MetadataIndex()
-        # Told of each deleted thread, so its runs go with it as Postgres's foreign key
-        # cascades them (`MemoryRuns` sets it).
+        # Told of each deleted thread, so its runs go with it as in Postgres, where one
+        # statement deletes both (`MemoryRuns` sets it).
         self.on_delete: Callable[[str], None] | None = None
 
     async def create(self, owner: Owner, thread: Thread) -> Thread | None:

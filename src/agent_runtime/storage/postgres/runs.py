@@ -67,7 +67,6 @@ WITH thread AS (
 )
 SELECT id FROM run
 """)
-BY_THREAD_ID = sql.SQL("id = %s")
 
 SELECT = sql.SQL("SELECT * FROM langgraph_server.runs WHERE {where}")
 LIST_FOR_THREAD = sql.SQL(
@@ -176,7 +175,7 @@ class PostgresRuns:
         return run  # as stored: every column comes from it
 
     async def create_if_idle(self, owner: Owner, run: Run, thread_metadata: Json) -> bool:
-        where = Where().add(BY_THREAD_ID, run.thread_id).owned(owner)
+        where = Where().add(BY_ID, run.thread_id).owned(owner)  # on the thread's row
         params = [
             Jsonb(thread_metadata),
             utcnow(),
