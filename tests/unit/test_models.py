@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -173,6 +174,22 @@ def test_same_configuration_reuses_one_model_instance(provider: FakeProvider) ->
 
     assert first is again
     assert warmer is not first
+
+
+@pytest.mark.parametrize(
+    ("model_name", "extra"),
+    [("openai:gpt-4o", {}), ("custom:", {"custom_model_name": "m", "base_url": "http://m"})],
+)
+def test_openai_streams_keep_a_cancellation_on_python_3_11(
+    provider: FakeProvider, model_name: str, extra: dict[str, str]
+) -> None:
+    # langchain-openai's per-chunk bound is an `asyncio.wait_for`, which on 3.11 drops a
+    # cancellation that arrives with a chunk (the run then streams on to its end).
+    model = create_chat_model(configured(model_name, **extra), provider_env(provider))
+    assert isinstance(model, ChatOpenAI)
+    library_default = ChatOpenAI(model="m", api_key=SecretStr("k")).stream_chunk_timeout
+    expected = None if sys.version_info < (3, 12) else library_default
+    assert model.stream_chunk_timeout == expected
 
 
 @pytest.mark.parametrize(

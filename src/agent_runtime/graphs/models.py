@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
@@ -206,6 +208,14 @@ def chat_model_for(params: ModelParams) -> BaseChatModel:
     return _BUILDERS[params.provider](params)
 
 
+# langchain-openai bounds the wait for each streamed chunk with `asyncio.wait_for`, which on
+# Python 3.11 drops a cancellation that arrives as a chunk does: a cancelled run would stream
+# on to the end. There the bound is left to the HTTP client's read timeout.
+_CHUNK_TIMEOUT: dict[str, Any] = (
+    {"stream_chunk_timeout": None} if sys.version_info < (3, 12) else {}
+)
+
+
 def _openai(params: ModelParams) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
@@ -218,6 +228,7 @@ def _openai(params: ModelParams) -> BaseChatModel:
         max_retries=params.max_retries,
         streaming=True,
         stream_usage=True,
+        **_CHUNK_TIMEOUT,
     )
 
 
@@ -235,6 +246,7 @@ def _custom(params: ModelParams) -> BaseChatModel:
         streaming=True,
         stream_usage=False,
         use_responses_api=False,
+        **_CHUNK_TIMEOUT,
     )
 
 
