@@ -104,6 +104,26 @@ async def test_cancel_stops_the_model_call_within_a_second(
     assert (await client.threads.get(thread["thread_id"]))["status"] == "idle"
 
 
+async def test_deleting_an_assistant_with_its_threads_stops_their_runs(
+    server: ServerProcess, provider: FakeProvider
+) -> None:
+    provider.script(slow_reply())
+    client = get_client(url=server.url)
+    assistant = await client.assistants.create("agent")
+    thread = await client.threads.create()
+    await client.runs.create(thread["thread_id"], assistant["assistant_id"], input=HUMAN)
+    await wait_until_streaming(provider)
+
+    await client.assistants.delete(assistant["assistant_id"], delete_threads=True)
+
+    # The run stopped before its thread went: its model stream was closed, not finished.
+    stream = provider.streams[-1]
+    assert stream.finished.is_set()
+    assert stream.client_disconnected and not stream.completed
+    with pytest.raises(NotFoundError):
+        await client.threads.get(thread["thread_id"])
+
+
 async def test_cancel_with_rollback_deletes_the_run(
     server: ServerProcess, provider: FakeProvider
 ) -> None:

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agent_runtime.config import Settings
+from agent_runtime.runs.checkpoints import MemoryCheckpointer
 from agent_runtime.storage.base import AssistantRepository, RunRepository, ThreadRepository
 from agent_runtime.storage.memory import MemoryAssistants, MemoryRuns, MemoryThreads
 from agent_runtime.storage.postgres import Pool
@@ -27,6 +30,7 @@ class Repositories:
     assistants: AssistantRepository
     threads: ThreadRepository
     runs: RunRepository
+    checkpointer: BaseCheckpointSaver[Any]
 
 
 def postgres_settings(url: str) -> Settings:
@@ -57,8 +61,9 @@ async def pool(postgres_storage: PostgresStorage) -> AsyncIterator[Pool]:
 def repos(request: pytest.FixtureRequest) -> Repositories:
     """The same repositories in memory and in Postgres (an emptied database)."""
     if request.param == "memory":
-        threads = MemoryThreads()
-        return Repositories(MemoryAssistants(), threads, MemoryRuns(threads))
+        checkpointer = MemoryCheckpointer()
+        threads = MemoryThreads(checkpointer)
+        return Repositories(MemoryAssistants(), threads, MemoryRuns(threads), checkpointer)
     storage: PostgresStorage = request.getfixturevalue("postgres_storage")
     request.getfixturevalue("pool")
-    return Repositories(storage.assistants, storage.threads, storage.runs)
+    return Repositories(storage.assistants, storage.threads, storage.runs, storage.checkpointer)

@@ -302,3 +302,22 @@ async def test_checkpoints_of_rolled_back_runs_are_deleted(
         assert await rows(pool, f"SELECT * FROM {table}") == []
     assert isinstance(checkpointer, PostgresCheckpointer)
     assert isinstance(postgres_storage.threads, PostgresThreads)
+
+
+async def test_deleting_a_thread_empties_the_checkpoint_tables_of_it(
+    postgres_storage: PostgresStorage, pool: Pool
+) -> None:
+    builder = StateGraph(Counter).add_node("count", count_step)
+    builder.add_edge(START, "count")
+    graph = builder.compile(checkpointer=postgres_storage.checkpointer)
+    for thread_id in ("t1", "t2"):
+        await postgres_storage.threads.create(None, new_thread(thread_id))
+        await graph.ainvoke({"steps": []}, {"configurable": {"thread_id": thread_id}})
+    tables = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
+    for table in tables:
+        assert await rows(pool, f"SELECT * FROM {table} WHERE thread_id = 't1'")
+
+    assert await postgres_storage.threads.delete(None, "t1")
+    for table in tables:
+        assert await rows(pool, f"SELECT * FROM {table} WHERE thread_id = 't1'") == []
+        assert await rows(pool, f"SELECT * FROM {table} WHERE thread_id = 't2'")

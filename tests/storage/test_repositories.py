@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from langgraph.checkpoint.base import empty_checkpoint
 
 from agent_runtime.schemas.assistants import Assistant
 from agent_runtime.schemas.common import Config
@@ -445,6 +446,54 @@ async def test_run_delete_and_thread_delete_takes_its_runs(repos: Repositories) 
         assert await repos.runs.get(None, run_id) is None
     assert await repos.runs.active("t1") == []
     assert await repos.runs.get(None, "r4") is not None
+
+
+async def checkpointed(repos: Repositories, thread_id: str) -> None:
+    """A checkpoint with a channel value and a pending write on the thread."""
+    saved = await repos.checkpointer.aput(
+        {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}},
+        {**empty_checkpoint(), "channel_values": {"steps": ["one"]}},
+        {"source": "loop", "step": 0},
+        {"steps": "1"},
+    )
+    await repos.checkpointer.aput_writes(saved, [("steps", ["two"])], "task-1")
+
+
+async def has_checkpoint(repos: Repositories, thread_id: str) -> bool:
+    config: Any = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    return await repos.checkpointer.aget_tuple(config) is not None
+
+
+async def test_thread_delete_takes_its_checkpoints(repos: Repositories) -> None:
+    for n in (1, 2):
+        await repos.threads.create("u1", thread(n))
+        await checkpointed(repos, f"t{n}")
+    assert not await repos.threads.delete("u2", "t1")  # not u2's: its checkpoints stay
+    assert await has_checkpoint(repos, "t1")
+    assert await repos.threads.delete("u1", "t1")
+    assert not await has_checkpoint(repos, "t1")
+    assert await has_checkpoint(repos, "t2")
+
+
+async def test_a_run_deletes_its_own_thread_unless_another_is_active(
+    repos: Repositories,
+) -> None:
+    await repos.threads.create("u1", thread(1))
+    await checkpointed(repos, "t1")
+    await repos.runs.create(run(1, status="running"))
+    await repos.runs.create(run(2, status="pending"))
+    assert not await repos.runs.delete_own_thread("r1", "t1")  # r2 waits on the thread
+    assert await repos.threads.get(None, "t1") is not None
+    assert await has_checkpoint(repos, "t1")
+    assert await repos.runs.get(None, "r2") is not None
+
+    await repos.runs.set_status("r2", "interrupted")
+    assert await repos.runs.delete_own_thread("r1", "t1")
+    assert await repos.threads.get(None, "t1") is None
+    assert not await has_checkpoint(repos, "t1")
+    assert await repos.runs.get(None, "r1") is None
+    assert await repos.runs.get(None, "r2") is None
+    assert not await repos.runs.delete_own_thread("r1", "t1")
 
 
 async def test_ids_are_kept_as_given(repos: Repositories) -> None:

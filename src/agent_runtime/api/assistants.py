@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 
 from agent_runtime.api.deps import JsonResponse, OwnerDep, ServicesDep, page_headers, project
 from agent_runtime.errors import Conflict, NotFound, Unprocessable
+from agent_runtime.runs.manager import RunManager
 from agent_runtime.schemas.assistants import (
     Assistant,
     AssistantCountRequest,
@@ -169,6 +170,7 @@ async def patch_assistant(
 @router.delete("/{assistant_id}", operation_id="deleteAssistant", response_model=dict[str, Any])
 async def delete_assistant(
     assistant_id: str,
+    request: Request,
     services: ServicesDep,
     owner: OwnerDep,
     delete_threads: Annotated[
@@ -179,17 +181,18 @@ async def delete_assistant(
     if not await services.assistants.delete(owner, resolved):
         raise _not_found(assistant_id)
     if delete_threads:
-        await _delete_threads_of(services, owner, resolved)
+        await _delete_threads_of(request.app.state.runs, owner, resolved)
     return JsonResponse({})
 
 
-async def _delete_threads_of(services: Services, owner: Owner, assistant_id: str) -> None:
+async def _delete_threads_of(runs: RunManager, owner: Owner, assistant_id: str) -> None:
+    # Through the run manager, as `DELETE /threads/{id}`: a thread's runs stop first.
     where = ThreadFilter(metadata={"assistant_id": assistant_id})
     while True:
-        rows, _ = await services.threads.search(
+        rows, _ = await runs.services.threads.search(
             owner, where, Sort(by="created_at"), Page(limit=1000)
         )
         if not rows:
             return
         for thread in rows:
-            await services.threads.delete(owner, thread.thread_id)
+            await runs.delete_thread(owner, thread.thread_id)

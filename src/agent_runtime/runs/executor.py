@@ -30,6 +30,8 @@ class RunOutcome:
     values: Any = None
     error: dict[str, str] | None = None
     interrupts: list[Any] = field(default_factory=list)
+    # False when the run's state was not read: a stateless run no one waited for.
+    values_read: bool = True
 
     def result(self) -> Any:
         if self.error is not None:

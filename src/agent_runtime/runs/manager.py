@@ -51,8 +51,12 @@ class RunManager:
         # Credentials a run was created with (the caller's token, per-run model keys): held
         # here until the run executes, never written into the stored run.
         self._secrets: dict[str, dict[str, Any]] = {}
-        # Each queued run as created, with its assistant, so its worker need not read them.
-        self._created: dict[str, tuple[Run, Assistant]] = {}
+        # Each queued run as created, with its request and assistant, so its worker need not
+        # read or validate them again.
+        self._created: dict[str, tuple[Run, RunCreateStateful, Assistant]] = {}
+        # Runs whose final values a `wait` or `join` is waiting for. A stateless run's thread
+        # is deleted as it ends, so unless someone waits its state is not read at all.
+        self._awaited: set[str] = set()
         self._delayed: dict[str, asyncio.TimerHandle] = {}
 
     async def start(self) -> None:
@@ -103,7 +107,7 @@ class RunManager:
             )
             if secrets:
                 self._secrets[run.run_id] = secrets
-            self._created[run.run_id] = (run, assistant)
+            self._created[run.run_id] = (run, request, assistant)
             log = self.broker.open(run.run_id)
             log.publish("metadata", dumps({"run_id": run.run_id, "attempt": 1}))
             self._finished[run.run_id] = asyncio.Event()
@@ -158,9 +162,15 @@ class RunManager:
 
     async def outcome(self, run: Run) -> Any:
         """What `join` and `wait` answer: final values, or the run's error."""
+        if run.run_id in self._finished:
+            self._awaited.add(run.run_id)
         await self.wait_finished(run.run_id)
         outcome = self._outcomes.get(run.run_id)
         if outcome is not None:
+            if not outcome.values_read:
+                # A join that came as the stateless run ended, after its state was passed
+                # over: the run has gone with its thread.
+                raise NotFound(f"Run {run.run_id} not found")
             return outcome.result()
         current = await self.services.runs.get(None, run.run_id)
         if current is not None and current.status == "error":
@@ -175,14 +185,17 @@ class RunManager:
         `by_run` names a run deleting its own temporary thread as it ends: the thread is
         known to exist, and that run is not waited for."""
         services = self.services
-        if by_run is None and await services.threads.get(owner, thread_id) is None:
+        if by_run is not None:
+            # One statement, unless another run was queued on the thread meanwhile.
+            if await services.runs.delete_own_thread(by_run, thread_id):
+                return True
+        elif await services.threads.get(owner, thread_id) is None:
             return False
         for run in await services.runs.active(thread_id):
             if run.run_id != by_run:
                 self.request_cancel(run, "interrupt")
                 await self.wait_finished(run.run_id)
-        await services.checkpointer.adelete_thread(thread_id)
-        return await services.threads.delete(owner, thread_id)  # its runs go with it
+        return await services.threads.delete(owner, thread_id)
 
     async def _work(self) -> None:
         while True:
@@ -229,7 +242,7 @@ class RunManager:
         if cancelled:
             run = await services.runs.get(None, run_id)
         elif created is not None:
-            run = created[0]  # claimed below, while its graph sets up
+            run, request, assistant = created  # claimed below, while its graph sets up
         else:
             run = await services.runs.set_status(run_id, "running")
         if run is None:
@@ -240,20 +253,22 @@ class RunManager:
             return
         log = self.broker.open(run_id)
         started = time.perf_counter()
-        request = RunCreateStateful.model_validate(run.kwargs)
+        if created is None:
+            request = RunCreateStateful.model_validate(run.kwargs)
         context = {"run_id": run_id, "thread_id": run.thread_id}
-        # A stateless run's thread goes when it ends, so its state is read but not stored.
+        # A stateless run's thread goes when it ends, so its state is not stored (and read
+        # only for a `wait` or `join`).
         settle = not (run.kwargs.get("temporary") and request.on_completion == "delete")
         if created is not None:
             # The claim's round trip does not delay the first token; the run is settled
             # only once it is claimed.
             claim = asyncio.create_task(services.runs.start(run_id))
         try:
-            assistant = (
-                created[1] if created else await services.assistants.get(None, run.assistant_id)
-            )
-            if assistant is None:
-                raise NotFound(f"Assistant {run.assistant_id} not found")
+            if created is None:
+                found = await services.assistants.get(None, run.assistant_id)
+                if found is None:
+                    raise NotFound(f"Assistant {run.assistant_id} not found")
+                assistant = found
             request.config = with_secrets(request.config, self._secrets.pop(run_id, {}))
             config = run_config(run, assistant, request)
             graphs, checkpointer, store = services.graphs, services.checkpointer, services.store
@@ -267,7 +282,10 @@ class RunManager:
                 graph, config, request, {**assistant.context, **request.context}, log
             )
             await _claimed(claim, run_id)
-            outcome = await read_final_state(services, run, "success", settle=settle)
+            if settle or run_id in self._awaited:
+                outcome = await read_final_state(services, run, "success", settle=settle)
+            else:  # a stateless run no one waits for: its thread goes unread
+                outcome = RunOutcome(status="success", values_read=False)
         except asyncio.CancelledError:
             _uncancel()
             await _claimed(claim, run_id)
@@ -349,6 +367,7 @@ class RunManager:
         self._cancel_actions.pop(run_id, None)
         self._secrets.pop(run_id, None)
         self._created.pop(run_id, None)
+        self._awaited.discard(run_id)
         self._outcomes[run_id] = outcome
         while len(self._outcomes) > _MAX_OUTCOMES:
             self._outcomes.popitem(last=False)

@@ -118,7 +118,7 @@ class ThreadRepository(Protocol):
         A `snapshot` is also recorded where the storage keeps state history (Postgres)."""
 
     async def delete(self, owner: Owner, thread_id: str) -> bool:
-        """Delete the thread and its runs (checkpoints are the checkpointer's)."""
+        """Delete the thread with its runs and checkpoints: one atomic step."""
 
     async def search(
         self,
@@ -173,6 +173,10 @@ class RunRepository(Protocol):
         gone."""
 
     async def delete(self, run_id: str) -> bool: ...
+
+    async def delete_own_thread(self, run_id: str, thread_id: str) -> bool:
+        """`ThreadRepository.delete` of the temporary thread `run_id` ran on, as it ends;
+        False, with nothing deleted, while another run is active on it."""
 
 
 Namespace = tuple[str, ...]

@@ -54,12 +54,13 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
                 check_health=pg.check_health,
             )
         return
-    threads = MemoryThreads()
+    checkpointer = MemoryCheckpointer()
+    threads = MemoryThreads(checkpointer)
     yield Storage(
         assistants=MemoryAssistants(),
         threads=threads,
         runs=MemoryRuns(threads),
-        checkpointer=MemoryCheckpointer(),
+        checkpointer=checkpointer,
         store_items=MemoryStoreItems(),
         persistence="memory",
     )

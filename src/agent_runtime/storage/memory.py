@@ -10,6 +10,8 @@ import heapq
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
 from agent_runtime.schemas.assistants import Assistant, AssistantSortBy
 from agent_runtime.schemas.common import Json, utcnow
 from agent_runtime.schemas.runs import Run, RunStatus
@@ -157,9 +159,11 @@ class MemoryAssistants:
 
 
 class MemoryThreads:
-    def __init__(self) -> None:
+    def __init__(self, checkpointer: BaseCheckpointSaver[Any] | None = None) -> None:
         self._rows: dict[str, Thread] = {}
         self._index = _MetadataIndex()
+        # Whose checkpoints of a thread go with it.
+        self._checkpointer = checkpointer
         # Told of each deleted thread, so its runs go with it as in Postgres, where one
         # statement deletes both (`MemoryRuns` sets it).
         self.on_delete: Callable[[str], None] | None = None
@@ -224,6 +228,8 @@ class MemoryThreads:
         self._index.remove(thread_id, row.metadata)
         if self.on_delete is not None:
             self.on_delete(thread_id)
+        if self._checkpointer is not None:
+            self._checkpointer.delete_thread(thread_id)
         return True
 
     async def search(
@@ -336,6 +342,11 @@ class MemoryRuns:
             return False
         self._by_thread.get(row.thread_id, {}).pop(run_id, None)
         return True
+
+    async def delete_own_thread(self, run_id: str, thread_id: str) -> bool:
+        if any(r.run_id != run_id for r in await self.active(thread_id)):
+            return False
+        return await self._threads.delete(None, thread_id)
 
     def _drop_thread(self, thread_id: str) -> None:
         for run_id in self._by_thread.pop(thread_id, {}):

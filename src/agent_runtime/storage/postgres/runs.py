@@ -16,7 +16,12 @@ from agent_runtime.storage.base import ACTIVE_RUN_STATUSES, Owner, Page, ThreadS
 from agent_runtime.storage.postgres.common import Where, json_object
 from agent_runtime.storage.postgres.connection import Pool
 from agent_runtime.storage.postgres.threads import INSERT_ROW as THREAD_INSERT_ROW
-from agent_runtime.storage.postgres.threads import INSERT_SNAPSHOT, insert_params, snapshot_params
+from agent_runtime.storage.postgres.threads import (
+    INSERT_SNAPSHOT,
+    delete_where,
+    insert_params,
+    snapshot_params,
+)
 
 RUN_AND_LEASE = """run AS (
   INSERT INTO langgraph_server.runs
@@ -111,6 +116,11 @@ DELETE = "DELETE FROM langgraph_server.runs WHERE id = %s RETURNING id"
 BY_ID = sql.SQL("id = %s")
 BY_THREAD = sql.SQL("thread_id = %s")
 BY_STATUS = sql.SQL("status = %s")
+# On the thread's row: no run but the named one is active on it.
+NO_OTHER_ACTIVE_RUN = sql.SQL(
+    "NOT EXISTS (SELECT 1 FROM langgraph_server.runs"
+    " WHERE thread_id = %s AND id <> %s AND status = ANY(%s))"
+)
 
 _ACTIVE = list(ACTIVE_RUN_STATUSES)
 
@@ -255,3 +265,7 @@ class PostgresRuns:
     async def delete(self, run_id: str) -> bool:
         async with self._pool.connection() as conn:
             return await (await conn.execute(DELETE, (run_id,))).fetchone() is not None
+
+    async def delete_own_thread(self, run_id: str, thread_id: str) -> bool:
+        where = Where().add(BY_ID, thread_id).add(NO_OTHER_ACTIVE_RUN, thread_id, run_id, _ACTIVE)
+        return await delete_where(self._pool, thread_id, where)

@@ -44,7 +44,9 @@ MERGE_METADATA = sql.SQL(
     "UPDATE langgraph_server.threads SET metadata = metadata || %s, updated_at = %s"
     " WHERE {where} RETURNING *"
 )
-# The thread and its runs (the shared `runs` table has no foreign key to cascade them).
+# The thread with its runs (the shared `runs` table has no foreign key to cascade them) and its
+# checkpoints, channel values and pending writes (the checkpointer's tables, which name the
+# thread by id only): all of it, or nothing when the thread is not the caller's.
 # TODO(cross-replica-delete): a run ending on another replica locks its row and then the
 # thread's, in a statement that can meet this one in the other order; Postgres then ends one
 # of them (a 500 or a run ended in error). This replica waits for its own runs first.
@@ -53,6 +55,12 @@ WITH thread AS (
   DELETE FROM langgraph_server.threads WHERE {where} RETURNING id
 ), runs AS (
   DELETE FROM langgraph_server.runs WHERE thread_id IN (SELECT id FROM thread)
+), writes AS (
+  DELETE FROM checkpoint_writes WHERE thread_id = %s AND EXISTS (SELECT 1 FROM thread)
+), blobs AS (
+  DELETE FROM checkpoint_blobs WHERE thread_id = %s AND EXISTS (SELECT 1 FROM thread)
+), checkpoints AS (
+  DELETE FROM checkpoints WHERE thread_id = %s AND EXISTS (SELECT 1 FROM thread)
 )
 SELECT id FROM thread
 """)
@@ -147,6 +155,14 @@ def snapshot_params(snapshot: StateSnapshotRecord) -> tuple[Any, ...]:
     )
 
 
+async def delete_where(pool: Pool, thread_id: str, where: Where) -> bool:
+    """`DELETE` the thread `thread_id` if it matches `where` (which names it by id)."""
+    params = [*where.params, thread_id, thread_id, thread_id]
+    async with pool.connection() as conn:
+        cur = await conn.execute(DELETE.format(where=where.sql()), params)
+        return await cur.fetchone() is not None
+
+
 class PostgresThreads:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
@@ -193,10 +209,7 @@ class PostgresThreads:
         return thread_from_row(row) if row is not None else None
 
     async def delete(self, owner: Owner, thread_id: str) -> bool:
-        where = Where().add(BY_ID, thread_id).owned(owner)
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(DELETE.format(where=where.sql()), where.params)
-            return await cur.fetchone() is not None
+        return await delete_where(self._pool, thread_id, Where().add(BY_ID, thread_id).owned(owner))
 
     async def search(
         self, owner: Owner, where: ThreadFilter, sort: Sort[ThreadSortBy], page: Page
