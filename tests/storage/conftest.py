@@ -62,8 +62,8 @@ def repos(request: pytest.FixtureRequest) -> Repositories:
     """The same repositories in memory and in Postgres (an emptied database)."""
     if request.param == "memory":
         checkpointer = MemoryCheckpointer()
-        threads = MemoryThreads(checkpointer)
-        return Repositories(MemoryAssistants(), threads, MemoryRuns(threads), checkpointer)
+        threads, assistants = MemoryThreads(checkpointer), MemoryAssistants()
+        return Repositories(assistants, threads, MemoryRuns(threads, assistants), checkpointer)
     storage: PostgresStorage = request.getfixturevalue("postgres_storage")
     request.getfixturevalue("pool")
     return Repositories(storage.assistants, storage.threads, storage.runs, storage.checkpointer)

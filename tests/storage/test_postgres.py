@@ -11,7 +11,8 @@ import pytest
 from langgraph.graph import START, StateGraph
 from psycopg.conninfo import conninfo_to_dict
 
-from agent_runtime.schemas.common import utcnow
+from agent_runtime.schemas.assistants import Assistant
+from agent_runtime.schemas.common import Config, utcnow
 from agent_runtime.schemas.runs import Run
 from agent_runtime.schemas.threads import Thread
 from agent_runtime.storage.base import StateSnapshotRecord, ThreadStateUpdate
@@ -252,8 +253,25 @@ async def test_a_run_created_on_an_idle_thread_holds_a_lease(
     postgres_storage: PostgresStorage, pool: Pool
 ) -> None:
     runs = postgres_storage.runs
+    now = utcnow()
+    await postgres_storage.assistants.create(
+        None,
+        Assistant(
+            assistant_id="a1",
+            graph_id="agent",
+            config=Config(),
+            context={},
+            metadata={},
+            name="a",
+            description=None,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
     await postgres_storage.threads.create(None, new_thread("t1"))
-    assert await runs.create_if_idle(None, new_run("r1", "t1", status="pending"), {})
+    _, stored = await runs.create_if_idle(None, new_run("r1", "t1", status="pending"), {})
+    assert stored
     leases = await rows(pool, "SELECT run_id FROM langgraph_server.agent_runtime_run_leases")
     assert [lease["run_id"] for lease in leases] == ["r1"]
 

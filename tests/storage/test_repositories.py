@@ -331,37 +331,71 @@ async def test_run_create_marks_its_thread_busy_and_merges_metadata(
     assert (again.status, again.metadata) == ("busy", busy.metadata)
 
 
+def with_graph_of(n: int, graph_id: str) -> Run:
+    """`run(n)` as stored with an assistant of that graph."""
+    stored = run(n)
+    return stored.model_copy(update={"kwargs": {**stored.kwargs, "graph_id": graph_id}})
+
+
 async def test_run_create_stores_a_new_thread_with_the_run(repos: Repositories) -> None:
+    await repos.assistants.create("u1", assistant(1, graph_id="g1"))
     new = thread(1, status="busy", assistant_id="a1")
-    created = await repos.runs.create(run(1), new_thread=new)
-    assert created == run(1)
-    assert await repos.threads.get("u1", "t1") == new
+    found = await repos.runs.create_with_thread("u1", run(1), new)
+    assert found == assistant(1, graph_id="g1")
+    assert await repos.runs.get(None, "r1") == with_graph_of(1, "g1")
+    stored = new.model_copy(update={"metadata": {**new.metadata, "graph_id": "g1"}})
+    assert await repos.threads.get("u1", "t1") == stored
     assert ids(await repos.runs.active("t1"), "run_id") == ["r1"]
     # An id already taken fails the run too: it is not stored on someone else's thread.
+    await repos.assistants.create("u2", assistant(2, owner="u2"))
+    taken = thread(1, owner="u2", status="busy")
     with pytest.raises((ValueError, psycopg.errors.UniqueViolation)):
-        await repos.runs.create(run(2), new_thread=thread(1, owner="u2", status="busy"))
+        await repos.runs.create_with_thread(
+            "u2", run(2).model_copy(update={"assistant_id": "a2"}), taken
+        )
     assert await repos.runs.get(None, "r2") is None
-    assert await repos.threads.get("u1", "t1") == new
+    assert await repos.threads.get("u1", "t1") == stored
+
+
+async def test_a_new_run_needs_an_assistant_its_owner_may_read(repos: Repositories) -> None:
+    await repos.assistants.create("u2", assistant(1, owner="u2"))
+    await repos.threads.create("u1", thread(1))
+    assert await repos.runs.create_with_thread("u1", run(1, thread_id="t5"), thread(5)) is None
+    assert await repos.runs.create_if_idle("u1", run(2), {"assistant_id": "a1"}) == (None, False)
+    assert await repos.threads.get(None, "t5") is None
+    assert await repos.runs.active("t1") == []
+    idle = await repos.threads.get(None, "t1")
+    assert idle is not None and idle.status == "idle"
+    # A system assistant is everyone's to run.
+    await repos.assistants.create(None, assistant(3, owner="system"))
+    shared = run(3).model_copy(update={"assistant_id": "a3"})
+    found, stored = await repos.runs.create_if_idle("u1", shared, {"assistant_id": "a3"})
+    assert found is not None and found.assistant_id == "a3" and stored
 
 
 async def test_run_create_if_idle_needs_the_owners_thread_not_busy(
     repos: Repositories,
 ) -> None:
+    await repos.assistants.create("u1", assistant(1, graph_id="g1"))
     await repos.threads.create("u1", thread(1, status="interrupted", topic="a"))
     ran = {"assistant_id": "a1"}
-    assert not await repos.runs.create_if_idle("u2", run(1), ran)  # not u2's
-    assert not await repos.runs.create_if_idle("u1", run(1, thread_id="t9"), ran)  # missing
+    found = assistant(1, graph_id="g1")
+    assert await repos.runs.create_if_idle("u2", run(1), ran) == (None, False)  # not u2's
+    missing = run(1, thread_id="t9")
+    assert await repos.runs.create_if_idle("u1", missing, ran) == (found, False)
     assert await repos.runs.get(None, "r1") is None
-    assert await repos.runs.create_if_idle("u1", run(1), ran)
+    assert await repos.runs.create_if_idle("u1", run(1), ran) == (found, True)
+    assert await repos.runs.get(None, "r1") == with_graph_of(1, "g1")
     busy = await repos.threads.get("u1", "t1")
     assert busy is not None
-    assert (busy.status, busy.metadata) == ("busy", {"topic": "a", "owner": "u1", **ran})
+    expected = {"topic": "a", "owner": "u1", **ran, "graph_id": "g1"}
+    assert (busy.status, busy.metadata) == ("busy", expected)
     assert ids(await repos.runs.active("t1"), "run_id") == ["r1"]
     # Busy: a run is active on it, so nothing is stored.
-    assert not await repos.runs.create_if_idle("u1", run(2), ran)
+    assert await repos.runs.create_if_idle("u1", run(2), ran) == (found, False)
     assert await repos.runs.get(None, "r2") is None
     await repos.runs.finish("r1", "success", "t1", ThreadStateUpdate(status="idle"))
-    assert await repos.runs.create_if_idle(None, run(2), ran)
+    assert await repos.runs.create_if_idle(None, run(2), ran) == (found, True)
 
 
 async def test_run_finish_settles_the_run_and_its_thread(repos: Repositories) -> None:

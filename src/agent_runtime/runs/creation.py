@@ -13,7 +13,7 @@ from agent_runtime.schemas.common import utcnow
 from agent_runtime.schemas.runs import Run, RunCreateStateful
 from agent_runtime.schemas.threads import Thread
 from agent_runtime.services import Services
-from agent_runtime.storage.base import Owner
+from agent_runtime.storage.base import Owner, with_graph
 
 CancelAction = Literal["interrupt", "rollback"]
 Cancel = Callable[[Run, CancelAction], None]
@@ -25,28 +25,25 @@ async def store_run(
     thread_id: str,
     stateless: bool,
     request: RunCreateStateful,
-    assistant: Assistant,
+    assistant_id: str,
     cancel: Cancel,
-) -> Run:
-    """Store a pending run on `thread_id` (a new thread when `stateless`); the thread turns
-    busy and remembers the assistant. `cancel` stops the runs a multitask strategy replaces."""
+) -> tuple[Run, Assistant]:
+    """Store a pending run of `assistant_id` on `thread_id` (a new thread when `stateless`);
+    the thread turns busy and remembers the assistant. `cancel` stops the runs a multitask
+    strategy replaces. Answers with the run as stored and its assistant."""
     now = utcnow()
     run = Run(
         run_id=str(uuid.uuid4()),
         thread_id=thread_id,
-        assistant_id=assistant.assistant_id,
+        assistant_id=assistant_id,
         status="pending",
         metadata=stamp(request.metadata, owner),
-        kwargs={
-            **request.model_dump(mode="json"),
-            "graph_id": assistant.graph_id,
-            "temporary": stateless,
-        },
+        kwargs={**request.model_dump(mode="json"), "temporary": stateless},
         multitask_strategy=request.multitask_strategy,
         created_at=now,
         updated_at=now,
     )
-    ran_here = {"graph_id": assistant.graph_id, "assistant_id": assistant.assistant_id}
+    ran_here = {"assistant_id": assistant_id}  # and the graph, which the storage reads
     if stateless:  # a new thread, stored with the run: nothing runs on it yet
         new_thread = Thread(
             thread_id=thread_id,
@@ -55,16 +52,28 @@ async def store_run(
             created_at=now,
             updated_at=now,
         )
-        await services.runs.create(run, new_thread=new_thread)
-    elif not await services.runs.create_if_idle(owner, run, ran_here):
+        found = await services.runs.create_with_thread(owner, run, new_thread)
+        assistant = _found(found, request)
+        return with_graph(run, assistant), assistant
+    found, stored = await services.runs.create_if_idle(owner, run, ran_here)
+    assistant = _found(found, request)
+    run = with_graph(run, assistant)
+    if not stored:
         # The thread is busy, missing or not the owner's.
         thread = await _thread_for_run(services, owner, thread_id, request)
         # Only a busy thread has active runs: creating and ending runs keep it so.
         if thread.status == "busy":
             await _apply_multitask(services, thread, request, cancel)
-        changed = thread.metadata.get("assistant_id") != assistant.assistant_id
+        changed = thread.metadata.get("assistant_id") != assistant_id
+        ran_here["graph_id"] = assistant.graph_id
         await services.runs.create(run, ran_here if changed else None)
-    return run
+    return run, assistant
+
+
+def _found(assistant: Assistant | None, request: RunCreateStateful) -> Assistant:
+    if assistant is None:
+        raise NotFound(f"Assistant {request.assistant_id} not found")
+    return assistant
 
 
 def stamp(metadata: dict[str, Any], owner: Owner) -> dict[str, Any]:

@@ -93,17 +93,14 @@ class RunManager:
         """Store and queue a run; `thread_id=None` makes a stateless run on a new thread."""
         services = self.services
         assistant_id = services.resolve_assistant_id(request.assistant_id)
-        assistant = await services.assistants.get(owner, assistant_id)
-        if assistant is None:
-            raise NotFound(f"Assistant {request.assistant_id} not found")
         configurable = {**(request.config.get("configurable") or {}), **(headers or {})}
         request.config, secrets = split_secrets({**request.config, "configurable": configurable})
 
         stateless = thread_id is None
         thread_id = thread_id or str(uuid.uuid4())
         async with self._thread_locks.hold(thread_id):
-            run = await store_run(
-                services, owner, thread_id, stateless, request, assistant, self.request_cancel
+            run, assistant = await store_run(
+                services, owner, thread_id, stateless, request, assistant_id, self.request_cancel
             )
             if secrets:
                 self._secrets[run.run_id] = secrets

@@ -134,20 +134,34 @@ class ThreadRepository(Protocol):
 ACTIVE_RUN_STATUSES: tuple[RunStatus, ...] = ("pending", "running")
 
 
+def with_graph(run: Run, assistant: Assistant) -> Run:
+    """The run as stored with its assistant: its `kwargs` name the assistant's graph."""
+    return run.model_copy(update={"kwargs": {**run.kwargs, "graph_id": assistant.graph_id}})
+
+
 class RunRepository(Protocol):
     # Whether `finish` records `ThreadStateUpdate.snapshot` (Postgres's `thread_states`).
     keeps_history: bool
 
-    async def create(
-        self, run: Run, thread_metadata: Json | None = None, *, new_thread: Thread | None = None
-    ) -> Run:
+    async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
         """Store the run and mark its thread busy, merging `thread_metadata` into the
-        thread's metadata when given: one atomic step. With `new_thread`, that thread is
-        stored with the run instead, as given (a stateless run's)."""
+        thread's metadata when given: one atomic step."""
 
-    async def create_if_idle(self, owner: Owner, run: Run, thread_metadata: Json) -> bool:
+    # A new run's two ways in read its assistant (`run.assistant_id`, if the owner may read
+    # it) in the same step and answer with it; without one nothing is stored. The run's
+    # `kwargs` and its thread's metadata take the assistant's `graph_id`.
+
+    async def create_with_thread(
+        self, owner: Owner, run: Run, new_thread: Thread
+    ) -> Assistant | None:
+        """Store the run with `new_thread` (a stateless run's), as given: one atomic step.
+        An id already taken fails it."""
+
+    async def create_if_idle(
+        self, owner: Owner, run: Run, thread_metadata: Json
+    ) -> tuple[Assistant | None, bool]:
         """`create`, if the run's thread is the owner's and not busy (so no run is active on
-        it): one atomic step; False, with nothing stored, otherwise."""
+        it): one atomic step. The flag says whether the run was stored."""
 
     async def finish(
         self, run_id: str, status: RunStatus | None, thread_id: str, update: ThreadStateUpdate

@@ -56,10 +56,11 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
         return
     checkpointer = MemoryCheckpointer()
     threads = MemoryThreads(checkpointer)
+    assistants = MemoryAssistants()
     yield Storage(
-        assistants=MemoryAssistants(),
+        assistants=assistants,
         threads=threads,
-        runs=MemoryRuns(threads),
+        runs=MemoryRuns(threads, assistants),
         checkpointer=checkpointer,
         store_items=MemoryStoreItems(),
         persistence="memory",

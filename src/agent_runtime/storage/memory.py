@@ -26,6 +26,7 @@ from agent_runtime.storage.base import (
     Sort,
     ThreadFilter,
     ThreadStateUpdate,
+    with_graph,
 )
 from agent_runtime.storage.jsonmatch import contains
 
@@ -264,30 +265,45 @@ class MemoryThreads:
 class MemoryRuns:
     keeps_history = False
 
-    def __init__(self, threads: MemoryThreads) -> None:
+    def __init__(self, threads: MemoryThreads, assistants: MemoryAssistants) -> None:
         self._rows: dict[str, Run] = {}
         self._by_thread: dict[str, dict[str, None]] = {}
         self._threads = threads
+        self._assistants = assistants
         threads.on_delete = self._drop_thread
 
-    async def create(
-        self, run: Run, thread_metadata: Json | None = None, *, new_thread: Thread | None = None
-    ) -> Run:
-        if new_thread is not None and await self._threads.create(None, new_thread) is None:
-            raise ValueError(f"Thread {new_thread.thread_id} already exists")
-        self._rows[run.run_id] = run
-        self._by_thread.setdefault(run.thread_id, {})[run.run_id] = None
-        if new_thread is None:
-            self._threads.mark_busy(run.thread_id, thread_metadata)
+    async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
+        self._store(run)
+        self._threads.mark_busy(run.thread_id, thread_metadata)
         return run
 
-    async def create_if_idle(self, owner: Owner, run: Run, thread_metadata: Json) -> bool:
+    async def create_with_thread(
+        self, owner: Owner, run: Run, new_thread: Thread
+    ) -> Assistant | None:
+        assistant = await self._assistants.get(owner, run.assistant_id)
+        if assistant is None:
+            return None
+        metadata = {**new_thread.metadata, "graph_id": assistant.graph_id}
+        if await self._threads.create(None, new_thread.model_copy(update={"metadata": metadata})):
+            self._store(with_graph(run, assistant))
+            return assistant
+        raise ValueError(f"Thread {new_thread.thread_id} already exists")
+
+    async def create_if_idle(
+        self, owner: Owner, run: Run, thread_metadata: Json
+    ) -> tuple[Assistant | None, bool]:
+        assistant = await self._assistants.get(owner, run.assistant_id)
         thread = await self._threads.get(owner, run.thread_id)
-        if thread is None or thread.status == "busy":
-            return False
-        changed = any(thread.metadata.get(k) != v for k, v in thread_metadata.items())
-        await self.create(run, thread_metadata if changed else None)
-        return True
+        if assistant is None or thread is None or thread.status == "busy":
+            return assistant, False
+        metadata = {**thread_metadata, "graph_id": assistant.graph_id}
+        changed = any(thread.metadata.get(k) != v for k, v in metadata.items())
+        await self.create(with_graph(run, assistant), metadata if changed else None)
+        return assistant, True
+
+    def _store(self, run: Run) -> None:
+        self._rows[run.run_id] = run
+        self._by_thread.setdefault(run.thread_id, {})[run.run_id] = None
 
     async def finish(
         self, run_id: str, status: RunStatus | None, thread_id: str, update: ThreadStateUpdate

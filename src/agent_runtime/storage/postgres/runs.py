@@ -9,13 +9,15 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from agent_runtime.schemas.assistants import Assistant
 from agent_runtime.schemas.common import Json, utcnow
 from agent_runtime.schemas.runs import Run, RunStatus
 from agent_runtime.schemas.threads import Thread
 from agent_runtime.storage.base import ACTIVE_RUN_STATUSES, Owner, Page, ThreadStateUpdate
+from agent_runtime.storage.postgres.assistants import assistant_from_row
 from agent_runtime.storage.postgres.common import Where, json_object
 from agent_runtime.storage.postgres.connection import Pool
-from agent_runtime.storage.postgres.threads import INSERT_ROW as THREAD_INSERT_ROW
+from agent_runtime.storage.postgres.threads import INSERT_INTO as THREAD_INSERT_INTO
 from agent_runtime.storage.postgres.threads import (
     INSERT_SNAPSHOT,
     delete_where,
@@ -23,12 +25,13 @@ from agent_runtime.storage.postgres.threads import (
     snapshot_params,
 )
 
+# The run's row, one for each row of the statement's `{source}`, with its lease.
 RUN_AND_LEASE = """run AS (
   INSERT INTO langgraph_server.runs
     (id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy,
      created_at, updated_at)
-  VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-  RETURNING *
+  SELECT %s, %s, %s, %s, %s, {kwargs}, %s, %s, %s FROM {source}
+  RETURNING id
 ), lease AS (
   INSERT INTO langgraph_server.agent_runtime_run_leases (run_id, instance_key)
   SELECT id, %s FROM run
@@ -36,41 +39,45 @@ RUN_AND_LEASE = """run AS (
 # The run, its lease and its thread turning busy in one statement: a run is never visible
 # without its lease, nor its thread idle while it waits.
 INSERT = f"""
-WITH {RUN_AND_LEASE}, thread AS (
+WITH {RUN_AND_LEASE.format(kwargs="%s", source="(SELECT) AS one")}, thread AS (
   UPDATE langgraph_server.threads
   SET status = 'busy', metadata = metadata || %s, updated_at = %s
   WHERE id = %s
 )
 SELECT id FROM run
 """
-# A stateless run's new thread goes in with it, as given; an id already taken fails it.
-INSERT_WITH_THREAD = f"""
-WITH new_thread AS (
-  {THREAD_INSERT_ROW}
-), {RUN_AND_LEASE}
-SELECT id FROM run
-"""
-
+# A new run reads its assistant in the statement that stores it (a request needs one round
+# trip before its first event), and takes the assistant's graph into its kwargs and its
+# thread's metadata. Without an assistant the caller may read, nothing is stored; the
+# statement answers with the assistant and whether the run went in.
+ASSISTANT = """assistant AS (
+  SELECT * FROM langgraph_server.assistants WHERE {assistant}
+)"""
+WITH_GRAPH = "%s || jsonb_build_object('graph_id', assistant.graph_id)"
+ANSWER = "SELECT assistant.*, EXISTS (SELECT 1 FROM run) AS stored FROM assistant"
+# A stateless run's new thread goes in with it, as given but for the graph; an id already
+# taken fails it.
+INSERT_WITH_THREAD = sql.SQL(f"""
+WITH {ASSISTANT}, new_thread AS (
+  {THREAD_INSERT_INTO}
+  SELECT %s, {WITH_GRAPH}, %s, %s, %s, %s, %s, %s FROM assistant
+  RETURNING id
+), {RUN_AND_LEASE.format(kwargs=WITH_GRAPH, source="assistant, new_thread")}
+{ANSWER}
+""")
 # A run on the owner's thread, if no run is active on it (it is not busy): the thread turns
 # busy and the run and its lease go in, or nothing changes. The row lock the UPDATE takes makes
 # a concurrent create wait and then see the thread busy.
-INSERT_IF_IDLE = sql.SQL("""
-WITH thread AS (
+INSERT_IF_IDLE = sql.SQL(f"""
+WITH {ASSISTANT}, thread AS (
   UPDATE langgraph_server.threads
-  SET status = 'busy', metadata = metadata || %s, updated_at = %s
-  WHERE {where} AND status <> 'busy'
+  SET status = 'busy',
+    metadata = metadata || %s || jsonb_build_object('graph_id', (SELECT graph_id FROM assistant)),
+    updated_at = %s
+  WHERE {{where}} AND status <> 'busy' AND EXISTS (SELECT 1 FROM assistant)
   RETURNING id
-), run AS (
-  INSERT INTO langgraph_server.runs
-    (id, thread_id, assistant_id, status, metadata, kwargs, multitask_strategy,
-     created_at, updated_at)
-  SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM thread
-  RETURNING *
-), lease AS (
-  INSERT INTO langgraph_server.agent_runtime_run_leases (run_id, instance_key)
-  SELECT id, %s FROM run
-)
-SELECT id FROM run
+), {RUN_AND_LEASE.format(kwargs=WITH_GRAPH, source="assistant, thread")}
+{ANSWER}
 """)
 
 SELECT = sql.SQL("SELECT * FROM langgraph_server.runs WHERE {where}")
@@ -157,6 +164,10 @@ def _run_params(run: Run, instance_key: int) -> tuple[Any, ...]:
     )
 
 
+def _readable_assistant(owner: Owner, assistant_id: str) -> Where:
+    return Where().add(BY_ID, assistant_id).readable(owner)
+
+
 def _status_params(run_id: str, status: RunStatus, now: datetime) -> list[Any]:
     """The parameters of `STATUS_CTES`."""
     return [status, now, run_id, run_id, status, _ACTIVE]
@@ -169,32 +180,54 @@ class PostgresRuns:
         self._pool = pool
         self._instance_key = instance_key
 
-    async def create(
-        self, run: Run, thread_metadata: Json | None = None, *, new_thread: Thread | None = None
-    ) -> Run:
-        params = _run_params(run, self._instance_key)
-        if new_thread is None:
-            query = INSERT
-            params += (Jsonb(thread_metadata or {}), utcnow(), run.thread_id)
-        else:
-            query = INSERT_WITH_THREAD
-            params = (*insert_params(new_thread), *params)
+    async def create(self, run: Run, thread_metadata: Json | None = None) -> Run:
+        params = (
+            *_run_params(run, self._instance_key),
+            Jsonb(thread_metadata or {}),
+            utcnow(),
+            run.thread_id,
+        )
         async with self._pool.connection() as conn:
-            row = await (await conn.execute(query, params)).fetchone()
+            row = await (await conn.execute(INSERT, params)).fetchone()
         assert row is not None  # INSERT … RETURNING without a conflict clause
         return run  # as stored: every column comes from it
 
-    async def create_if_idle(self, owner: Owner, run: Run, thread_metadata: Json) -> bool:
+    async def create_with_thread(
+        self, owner: Owner, run: Run, new_thread: Thread
+    ) -> Assistant | None:
+        assistant = _readable_assistant(owner, run.assistant_id)
+        query = INSERT_WITH_THREAD.format(assistant=assistant.sql())
+        params = (
+            *assistant.params,
+            *insert_params(new_thread),
+            *_run_params(run, self._instance_key),
+        )
+        found, _ = await self._create(query, params)
+        return found
+
+    async def create_if_idle(
+        self, owner: Owner, run: Run, thread_metadata: Json
+    ) -> tuple[Assistant | None, bool]:
+        assistant = _readable_assistant(owner, run.assistant_id)
         where = Where().add(BY_ID, run.thread_id).owned(owner)  # on the thread's row
-        params = [
+        query = INSERT_IF_IDLE.format(assistant=assistant.sql(), where=where.sql())
+        params = (
+            *assistant.params,
             Jsonb(thread_metadata),
             utcnow(),
             *where.params,
             *_run_params(run, self._instance_key),
-        ]
+        )
+        return await self._create(query, params)
+
+    async def _create(
+        self, query: sql.Composed, params: tuple[Any, ...]
+    ) -> tuple[Assistant | None, bool]:
         async with self._pool.connection() as conn:
-            cur = await conn.execute(INSERT_IF_IDLE.format(where=where.sql()), params)
-            return await cur.fetchone() is not None
+            row = await (await conn.execute(query, params)).fetchone()
+        if row is None:
+            return None, False
+        return assistant_from_row(row), bool(row["stored"])
 
     async def get(self, owner: Owner, run_id: str, thread_id: str | None = None) -> Run | None:
         where = Where().add(BY_ID, run_id).owned(owner)

@@ -25,11 +25,12 @@ from agent_runtime.storage.postgres.common import (
 )
 from agent_runtime.storage.postgres.connection import Pool
 
-INSERT_ROW = """INSERT INTO langgraph_server.threads
-  (id, metadata, config, status, values, interrupts, created_at, updated_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"""
+# The columns `insert_params` fills, in its order.
+INSERT_INTO = """INSERT INTO langgraph_server.threads
+  (id, metadata, config, status, values, interrupts, created_at, updated_at)"""
 INSERT = f"""
-{INSERT_ROW}
+{INSERT_INTO}
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (id) DO NOTHING
 RETURNING *
 """
