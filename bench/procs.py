@@ -45,6 +45,9 @@ class ProcStats:
     rss_mb: float
     hwm_mb: float
     fds: int
+    # Of `fds`, TCP connections to PostgreSQL: the pool's, which grow with demand up to
+    # `DATABASE_POOL_MAX_SIZE` and close when idle, so they are counted apart from the rest.
+    pg_connections: int
 
 
 def proc_stats(pid: int) -> ProcStats:
@@ -60,7 +63,34 @@ def proc_stats(pid: int) -> ProcStats:
         rss_mb=rss,
         hwm_mb=hwm,
         fds=len(os.listdir(f"/proc/{pid}/fd")),
+        pg_connections=_connections_to(pid, POSTGRES_PORT),
     )
+
+
+POSTGRES_PORT = 5432
+
+
+def _connections_to(pid: int, port: int) -> int:
+    """The process's TCP sockets whose remote end is `port`."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    count = 0
+    for table in ("tcp", "tcp6"):
+        path = Path(f"/proc/{pid}/net/{table}")
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            # rem_address is HEXIP:HEXPORT; the socket's inode is the tenth field.
+            if int(fields[2].rsplit(":", 1)[1], 16) == port and fields[9] in inodes:
+                count += 1
+    return count
 
 
 def cpu_seconds(pid: int) -> float:

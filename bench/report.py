@@ -120,6 +120,29 @@ def _leak_rows(mode: dict[str, Any]) -> list[Row]:
             f"before them {leak['fds_before']} / after warm-up {mode['warm']['fds']}",
             "",
         ),
+        *_pool_rows(leak, mode["warm"], runs),
+    ]
+
+
+def _pool_rows(leak: dict[str, Any], warm: dict[str, Any], runs: int) -> list[Row]:
+    """The fds split into the database pool's connections and the rest (results without
+    the split, from before it was measured, get no rows)."""
+    if "pg_connections_after" not in leak or not warm.get("pg_connections"):
+        return []
+    return [
+        (
+            f"PostgreSQL connections after {runs:,} runs",
+            str(leak["pg_connections_after"]),
+            f"before them {leak['pg_connections_before']} / after warm-up {warm['pg_connections']}",
+            "",
+        ),
+        (
+            f"other open fds after {runs:,} runs",
+            str(leak["fds_after"] - leak["pg_connections_after"]),
+            f"before them {leak['fds_before'] - leak['pg_connections_before']}"
+            f" / after warm-up {warm['fds'] - warm['pg_connections']}",
+            "",
+        ),
     ]
 
 

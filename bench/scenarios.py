@@ -185,8 +185,10 @@ class Target:
             "summary": summary,
             "rss_before_mb": before.rss_mb,
             "fds_before": before.fds,
+            "pg_connections_before": before.pg_connections,
             "rss_after_mb": after.rss_mb,
             "fds_after": after.fds,
+            "pg_connections_after": after.pg_connections,
         }
 
     async def crud(self, sizes: Sizes, store: bool) -> dict[str, Any]:

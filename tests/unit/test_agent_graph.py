@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
+from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -81,6 +82,51 @@ async def test_tokens_stream_one_by_one_under_one_message_id(
     assert len({chunk.id for chunk in chunks}) == 1 and chunks[0].id
     # Spread over the provider's pacing rather than delivered in one burst at the end.
     assert arrivals[-1][0] - arrivals[0][0] >= 0.15
+
+
+class TokensRead(AsyncCallbackHandler):
+    """Counts the tokens the model call has read so far."""
+
+    run_inline = True
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def on_llm_new_token(self, *args: Any, **kwargs: Any) -> None:
+        self.count += 1
+
+
+@pytest.mark.parametrize("model_name", MODEL_NAMES)
+async def test_tokens_that_arrive_together_still_stream_one_by_one(
+    provider: FakeProvider, model_name: str
+) -> None:
+    # No pacing: the reply arrives in a burst, which the model's client reads without
+    # waiting. Each token must still reach the stream's reader (another task, as the HTTP
+    # response is) as it is read, not once the burst is.
+    provider.script(TextReply("word " * 20, chunks=20, delay_per_chunk=0.0))
+    read = TokensRead()
+    config = run_config(provider, model_name) | {"callbacks": [read]}
+    graph = build_agent(config, provider_env(provider), checkpointer=InMemorySaver(), store=None)
+
+    tokens: asyncio.Queue[str | None] = asyncio.Queue()
+    read_by_then: list[int] = []
+
+    async def respond() -> None:
+        while await tokens.get() is not None:
+            read_by_then.append(read.count)
+
+    responder = asyncio.create_task(respond())
+    async for message, _ in graph.astream(user_says("burst"), config, stream_mode="messages"):
+        if isinstance(message, AIMessageChunk) and message.text:
+            tokens.put_nowait(message.text)
+    tokens.put_nowait(None)
+    await responder
+
+    assert len(read_by_then) == 20
+    # How many tokens further the model call had read when each one was handed over: a
+    # few loop turns' worth (up to 5 seen), where a burst read whole would show it (up to 23).
+    lags = [n - i for i, n in enumerate(read_by_then, 1)]
+    assert max(lags) <= 8, read_by_then
 
 
 @pytest.mark.parametrize("model_name", MODEL_NAMES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import re
@@ -12,6 +13,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
@@ -205,7 +207,27 @@ def chat_model_for(params: ModelParams) -> BaseChatModel:
         "creating chat model",
         extra={"provider": str(params.provider), "model": params.model},
     )
-    return _BUILDERS[params.provider](params)
+    model = _BUILDERS[params.provider](params)
+    model.callbacks = [_TOKEN_TURNS]
+    return model
+
+
+class _TokenTurns(AsyncCallbackHandler):
+    """Gives the event loop a turn after each streamed token.
+
+    A model's client reads tokens that arrived together (a fast model, or a burst after a
+    network stall) without awaiting anything, so the run's stream and the client's SSE
+    response would only see them once the burst is read; one turn per token sends each on
+    as it is read, and lets concurrent runs interleave.
+    """
+
+    run_inline = True  # awaited in place, not gathered in a task per token
+
+    async def on_llm_new_token(self, *args: Any, **kwargs: Any) -> None:
+        await asyncio.sleep(0)
+
+
+_TOKEN_TURNS = _TokenTurns()
 
 
 # langchain-openai bounds the wait for each streamed chunk with `asyncio.wait_for`, which on
