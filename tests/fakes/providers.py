@@ -324,6 +324,12 @@ async def _stream(
                 ],
             }
         )
+        if reply.burst:
+            await _send_body(send, b"".join([*sse.prelude, *sse.chunks, *sse.epilogue]))
+            record.chunks_sent = len(sse.chunks)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            record.completed = True
+            return
         for frame in sse.prelude:
             await _send_body(send, frame)
         for index, frame in enumerate(sse.chunks):

@@ -13,6 +13,8 @@ class _Streamed:
     delay_per_chunk: float | None = None
     # Close the connection after this many content chunks, without finishing the response.
     abort_after: int | None = None
+    # Send the whole stream in one write, as tokens a provider buffered arrive together.
+    burst: bool = False
 
 
 @dataclass(frozen=True)

@@ -100,10 +100,10 @@ class TokensRead(AsyncCallbackHandler):
 async def test_tokens_that_arrive_together_still_stream_one_by_one(
     provider: FakeProvider, model_name: str
 ) -> None:
-    # No pacing: the reply arrives in a burst, which the model's client reads without
-    # waiting. Each token must still reach the stream's reader (another task, as the HTTP
-    # response is) as it is read, not once the burst is.
-    provider.script(TextReply("word " * 20, chunks=20, delay_per_chunk=0.0))
+    # The whole reply in one write, which the model's client reads without waiting. Each
+    # token must still reach the stream's reader (another task, as the HTTP response is) as
+    # it is read, not once the burst is.
+    provider.script(TextReply("word " * 20, chunks=20, burst=True))
     read = TokensRead()
     config = run_config(provider, model_name) | {"callbacks": [read]}
     graph = build_agent(config, provider_env(provider), checkpointer=InMemorySaver(), store=None)
@@ -124,7 +124,7 @@ async def test_tokens_that_arrive_together_still_stream_one_by_one(
 
     assert len(read_by_then) == 20
     # How many tokens further the model call had read when each one was handed over: a
-    # few loop turns' worth (up to 5 seen), where a burst read whole would show it (up to 23).
+    # few loop turns' worth, where a burst read whole shows the rest of the burst.
     lags = [n - i for i, n in enumerate(read_by_then, 1)]
     assert max(lags) <= 8, read_by_then
 

@@ -56,11 +56,11 @@ WITH thread AS (
   DELETE FROM langgraph_server.threads WHERE {where} RETURNING id
 ), runs AS (
   DELETE FROM langgraph_server.runs WHERE thread_id IN (SELECT id FROM thread)
-), writes AS (
+), its_writes AS (
   DELETE FROM checkpoint_writes WHERE thread_id = %s AND EXISTS (SELECT 1 FROM thread)
-), blobs AS (
+), its_blobs AS (
   DELETE FROM checkpoint_blobs WHERE thread_id = %s AND EXISTS (SELECT 1 FROM thread)
-), checkpoints AS (
+), its_checkpoints AS (
   DELETE FROM checkpoints WHERE thread_id = %s AND EXISTS (SELECT 1 FROM thread)
 )
 SELECT id FROM thread
