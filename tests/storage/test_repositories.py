@@ -186,6 +186,16 @@ async def test_thread_create_get_and_owner_scope(repos: Repositories) -> None:
     assert await repos.threads.get(None, "t1") == thread(1)
 
 
+async def test_thread_metadata_alone_is_read_as_the_thread_would_be(repos: Repositories) -> None:
+    await repos.threads.create("u1", thread(1, graph_id="agent"))
+    await repos.threads.update_state("t1", ThreadStateUpdate(values={"messages": ["m"] * 50}))
+    expected = {"owner": "u1", "graph_id": "agent"}
+    assert await repos.threads.metadata("u1", "t1") == expected
+    assert await repos.threads.metadata(None, "t1") == expected
+    assert await repos.threads.metadata("u2", "t1") is None
+    assert await repos.threads.metadata("u1", "missing") is None
+
+
 async def test_thread_metadata_merges_for_the_owner_only(repos: Repositories) -> None:
     await repos.threads.create("u1", thread(1, topic="a", keep=1))
     assert await repos.threads.update_metadata("u2", "t1", {"topic": "b"}) is None

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, TypeAdapter
 from starlette.responses import Response
 
+from agent_runtime.runs.serde import dumps
 from agent_runtime.services import Services
 from agent_runtime.storage.base import Owner
 
@@ -52,6 +53,16 @@ class JsonResponse(Response):
 
 
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
+
+
+class GraphJsonResponse(Response):
+    """What a graph produced (state values, checkpoint metadata) serialized in one pass by
+    the runtime's graph encoder, which knows LangChain messages and LangGraph's types."""
+
+    media_type = "application/json"
+
+    def __init__(self, content: Any) -> None:
+        super().__init__(dumps(content))
 
 
 def page_headers(total: int, offset: int, returned: int) -> dict[str, str]:

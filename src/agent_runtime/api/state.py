@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from agent_runtime.api.deps import JsonResponse, OwnerDep, ServicesDep
-from agent_runtime.api.threads import get_thread_or_404
+from agent_runtime.api.deps import GraphJsonResponse, JsonResponse, OwnerDep, ServicesDep
+from agent_runtime.api.threads import thread_not_found
 from agent_runtime.errors import Conflict
 from agent_runtime.graphs.spec import AnyGraph
+from agent_runtime.runs.checkpoints import plain_models
 from agent_runtime.runs.serde import to_jsonable
 from agent_runtime.runs.state import state_response, thread_config
 from agent_runtime.schemas.runs import ThreadHistoryRequest, ThreadState, ThreadStateUpdateRequest
-from agent_runtime.schemas.threads import Thread
 from agent_runtime.services import Services
 from agent_runtime.storage.base import ThreadStateUpdate
 
@@ -33,8 +33,12 @@ def _empty_state(thread_id: str) -> dict[str, Any]:
     }
 
 
-def _graph_of(services: Services, thread: Thread) -> AnyGraph | None:
-    graph_id = thread.metadata.get("graph_id")
+async def _graph_or_404(services: Services, owner: str | None, thread_id: str) -> AnyGraph | None:
+    """The graph whose state the thread holds (`None` before its first run), or 404."""
+    metadata = await services.threads.metadata(owner, thread_id)
+    if metadata is None:
+        raise thread_not_found(thread_id)
+    graph_id = metadata.get("graph_id")
     if not isinstance(graph_id, str) or graph_id not in services.graphs.ids():
         return None
     return services.state_graph(graph_id)
@@ -42,19 +46,21 @@ def _graph_of(services: Services, thread: Thread) -> AnyGraph | None:
 
 async def _state(
     services: Services, owner: str | None, thread_id: str, checkpoint: dict[str, Any] | None
-) -> JsonResponse:
-    thread = await get_thread_or_404(services, owner, thread_id)
-    graph = _graph_of(services, thread)
+) -> GraphJsonResponse:
+    graph = await _graph_or_404(services, owner, thread_id)
     if graph is None:
-        return JsonResponse(_empty_state(thread_id))
-    snapshot = await graph.aget_state(thread_config(thread_id, checkpoint))
+        return GraphJsonResponse(_empty_state(thread_id))
+    with plain_models():
+        snapshot = await graph.aget_state(thread_config(thread_id, checkpoint))
     if not snapshot.config.get("configurable", {}).get("checkpoint_id") and checkpoint is None:
-        return JsonResponse(_empty_state(thread_id))
-    return JsonResponse(state_response(snapshot))
+        return GraphJsonResponse(_empty_state(thread_id))
+    return GraphJsonResponse(state_response(snapshot, snapshot.values))
 
 
 @router.get("/{thread_id}/state", operation_id="getThreadState", response_model=ThreadState)
-async def get_thread_state(thread_id: str, services: ServicesDep, owner: OwnerDep) -> JsonResponse:
+async def get_thread_state(
+    thread_id: str, services: ServicesDep, owner: OwnerDep
+) -> GraphJsonResponse:
     return await _state(services, owner, thread_id, None)
 
 
@@ -65,7 +71,7 @@ async def get_thread_state(thread_id: str, services: ServicesDep, owner: OwnerDe
 )
 async def get_thread_state_at(
     thread_id: str, checkpoint_id: str, services: ServicesDep, owner: OwnerDep
-) -> JsonResponse:
+) -> GraphJsonResponse:
     return await _state(services, owner, thread_id, {"checkpoint_id": checkpoint_id})
 
 
@@ -79,7 +85,7 @@ async def post_thread_state_at(
     services: ServicesDep,
     owner: OwnerDep,
     checkpoint: Annotated[dict[str, Any], Body(embed=True)],
-) -> JsonResponse:
+) -> GraphJsonResponse:
     return await _state(services, owner, thread_id, checkpoint)
 
 
@@ -87,10 +93,9 @@ async def post_thread_state_at(
 async def update_thread_state(
     thread_id: str, body: ThreadStateUpdateRequest, services: ServicesDep, owner: OwnerDep
 ) -> JsonResponse:
-    thread = await get_thread_or_404(services, owner, thread_id)
+    graph = await _graph_or_404(services, owner, thread_id)
     if await services.runs.active(thread_id):
         raise Conflict(f"Thread {thread_id} already has an active run")
-    graph = _graph_of(services, thread)
     if graph is None:
         raise Conflict(f"Thread {thread_id} has no graph yet: run it first")
     checkpoint = dict(body.checkpoint or {})
@@ -99,7 +104,8 @@ async def update_thread_state(
     config = await graph.aupdate_state(
         thread_config(thread_id, checkpoint or None), body.values, as_node=body.as_node
     )
-    snapshot = await graph.aget_state(thread_config(thread_id))
+    with plain_models():
+        snapshot = await graph.aget_state(thread_config(thread_id))
     await services.threads.update_state(
         thread_id, ThreadStateUpdate(values=to_jsonable(snapshot.values))
     )
@@ -118,27 +124,27 @@ async def update_thread_state(
 
 async def _history(
     services: Services, owner: str | None, thread_id: str, query: ThreadHistoryRequest
-) -> JsonResponse:
-    thread = await get_thread_or_404(services, owner, thread_id)
-    graph = _graph_of(services, thread)
+) -> GraphJsonResponse:
+    graph = await _graph_or_404(services, owner, thread_id)
     if graph is None:
-        return JsonResponse([])
+        return GraphJsonResponse([])
     before = query.before
     before_config = (
         thread_config(thread_id, before if isinstance(before, dict) else {"checkpoint_id": before})
         if before
         else None
     )
-    states = [
-        state_response(snapshot)
-        async for snapshot in graph.aget_state_history(
-            thread_config(thread_id, query.checkpoint),
-            filter=query.metadata,
-            before=before_config,
-            limit=query.limit,
-        )
-    ]
-    return JsonResponse(states)
+    with plain_models():
+        states = [
+            state_response(snapshot, snapshot.values)
+            async for snapshot in graph.aget_state_history(
+                thread_config(thread_id, query.checkpoint),
+                filter=query.metadata,
+                before=before_config,
+                limit=query.limit,
+            )
+        ]
+    return GraphJsonResponse(states)
 
 
 @router.get(
@@ -150,7 +156,7 @@ async def get_thread_history(
     owner: OwnerDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
     before: Annotated[str | None, Query()] = None,
-) -> JsonResponse:
+) -> GraphJsonResponse:
     return await _history(
         services, owner, thread_id, ThreadHistoryRequest(limit=limit, before=before)
     )
@@ -164,5 +170,5 @@ async def post_thread_history(
     services: ServicesDep,
     owner: OwnerDep,
     body: Annotated[ThreadHistoryRequest | None, Body()] = None,
-) -> JsonResponse:
+) -> GraphJsonResponse:
     return await _history(services, owner, thread_id, body or ThreadHistoryRequest())

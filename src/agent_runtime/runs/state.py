@@ -7,6 +7,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import StateSnapshot
 
+from agent_runtime.runs.checkpoints import plain_models
 from agent_runtime.runs.executor import RunOutcome
 from agent_runtime.runs.serde import to_jsonable
 from agent_runtime.schemas.runs import Run, RunStatus
@@ -27,11 +28,11 @@ def snapshot_interrupts(snapshot: StateSnapshot) -> list[Any]:
     return [to_jsonable(i) for task in snapshot.tasks for i in task.interrupts]
 
 
-def state_response(snapshot: StateSnapshot, values: Any = None) -> dict[str, Any]:
-    """A LangGraph `StateSnapshot` in the API's ThreadState form; `values`, when given, are
-    its values already converted."""
+def state_response(snapshot: StateSnapshot, values: Any) -> dict[str, Any]:
+    """A LangGraph `StateSnapshot` in the API's ThreadState form with `values` for its values:
+    converted to JSON types for storage, or as read for a response that `dumps` renders."""
     return {
-        "values": to_jsonable(snapshot.values) if values is None else values,
+        "values": values,
         "next": list(snapshot.next),
         "tasks": [
             {
@@ -99,7 +100,8 @@ async def read_final_state(
     (the thread stays busy while another run on it waits). Without `settle` the state is
     only read: the thread is about to be deleted."""
     graph = services.state_graph(str(run.kwargs["graph_id"]))
-    snapshot = await graph.aget_state(thread_config(run.thread_id))
+    with plain_models():
+        snapshot = await graph.aget_state(thread_config(run.thread_id))
     values = to_jsonable(snapshot.values)
     interrupts = snapshot_interrupts(snapshot)
     outcome = RunOutcome(status=status, values=values, interrupts=interrupts)

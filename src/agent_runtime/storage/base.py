@@ -110,6 +110,10 @@ class ThreadRepository(Protocol):
 
     async def get(self, owner: Owner, thread_id: str) -> Thread | None: ...
 
+    async def metadata(self, owner: Owner, thread_id: str) -> Json | None:
+        """The thread's metadata, `None` as `get` would be: for a read that needs to know
+        only whose thread it is and its graph, not the values stored with it."""
+
     async def update_metadata(self, owner: Owner, thread_id: str, patch: Json) -> Thread | None:
         """Merge `patch` into the metadata; `None` when the thread is not the owner's."""
 

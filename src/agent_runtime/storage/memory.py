@@ -180,6 +180,10 @@ class MemoryThreads:
         row = self._rows.get(thread_id)
         return row if row is not None and _owned_by(row.metadata, owner) else None
 
+    async def metadata(self, owner: Owner, thread_id: str) -> Json | None:
+        row = await self.get(owner, thread_id)
+        return dict(row.metadata) if row is not None else None
+
     async def update_metadata(
         self, owner: Owner, thread_id: str, patch: dict[str, Any]
     ) -> Thread | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
@@ -14,7 +15,7 @@ from psycopg import AsyncCursor
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from agent_runtime.runs.checkpoints import scrubbed_config
+from agent_runtime.runs.checkpoints import CheckpointSerializer, PlainReads, scrubbed_config
 
 # TODO(checkpoint-run-index): checkpoints has no index on metadata->>'run_id' and the table
 # belongs to langgraph-checkpoint-postgres, so a rollback scans it; rollbacks are rare.
@@ -52,7 +53,10 @@ DELETE FROM checkpoints WHERE thread_id = %(thread_id)s
 """
 
 
-class PostgresCheckpointer(AsyncPostgresSaver):
+class PostgresCheckpointer(PlainReads, AsyncPostgresSaver):
+    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+        super().__init__(pool, serde=CheckpointSerializer())
+
     @asynccontextmanager
     async def _cursor(self, *, pipeline: bool = False) -> AsyncIterator[AsyncCursor[DictRow]]:
         # The library serializes every call on one asyncio lock, which a single shared

@@ -36,6 +36,7 @@ RETURNING *
 """
 
 SELECT = sql.SQL("SELECT * FROM langgraph_server.threads WHERE {where}")
+SELECT_METADATA = sql.SQL("SELECT metadata FROM langgraph_server.threads WHERE {where}")
 SELECT_PAGE = sql.SQL(
     "SELECT * FROM langgraph_server.threads WHERE {where}"
     " ORDER BY {column} {order}, id {order} LIMIT %s OFFSET %s"
@@ -179,6 +180,13 @@ class PostgresThreads:
             cur = await conn.execute(SELECT.format(where=where.sql()), where.params)
             row = await cur.fetchone()
         return thread_from_row(row) if row is not None else None
+
+    async def metadata(self, owner: Owner, thread_id: str) -> dict[str, Any] | None:
+        where = Where().add(BY_ID, thread_id).owned(owner)
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(SELECT_METADATA.format(where=where.sql()), where.params)
+            row = await cur.fetchone()
+        return dict(row["metadata"]) if row is not None else None
 
     async def update_metadata(
         self, owner: Owner, thread_id: str, patch: dict[str, Any]
