@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -10,6 +11,13 @@ from typing import Any
 import pytest
 from langchain_anthropic import ChatAnthropic
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_google_genai import ChatGoogleGenerativeAI
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
@@ -24,6 +32,7 @@ from agent_runtime.graphs import (
     create_chat_model,
     parse_graph_config,
 )
+from agent_runtime.graphs.request_body import unwalked
 
 OPENAI_PATH = "/v1/chat/completions"
 ANTHROPIC_PATH = "/v1/messages"
@@ -121,6 +130,69 @@ async def test_openai_asks_for_usage_in_the_stream(provider: FakeProvider) -> No
     assert provider.requests[0].body["stream_options"] == {"include_usage": True}
     assert reply.usage_metadata is not None
     assert reply.usage_metadata["output_tokens"] > 0
+
+
+def _conversation() -> list[BaseMessage]:
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    return [
+        SystemMessage("Be brief."),
+        HumanMessage("find é", name="ann"),
+        AIMessage("", tool_calls=[{"name": "lookup", "args": {"q": "é"}, "id": "call-1"}]),
+        ToolMessage("found", tool_call_id="call-1"),
+        HumanMessage([{"type": "text", "text": "and this?"}, image]),
+        AIMessage("a picture"),
+        HumanMessage("thanks"),
+    ]
+
+
+@pytest.mark.parametrize("protocol", ["openai", "anthropic"])
+async def test_messages_past_the_sdk_transform_go_out_byte_for_byte_the_same(
+    provider: FakeProvider, protocol: str
+) -> None:
+    """The runtime's OpenAI and Anthropic models hand the conversation to the SDK in
+    `extra_body`; the request body is the one the library's own class sends."""
+    env = provider_env(provider)
+    name = "openai:gpt-4o" if protocol == "openai" else "anthropic:claude-sonnet-4-0"
+    ours = create_chat_model(configured(name), env)
+    keys = {"api_key": SecretStr("k"), "temperature": 0.3, "max_tokens": 123, "streaming": True}
+    library: BaseChatModel = (
+        ChatOpenAI(model="gpt-4o", base_url=provider.openai_base_url, stream_usage=True, **keys)
+        if protocol == "openai"
+        else ChatAnthropic(
+            model="claude-sonnet-4-0",
+            base_url=provider.anthropic_base_url,
+            stream_usage=True,
+            **keys,
+        )
+    )
+    assert type(ours) is not type(library)
+    tools = [_lookup]
+
+    await ours.bind_tools(tools).ainvoke(_conversation())
+    await library.bind_tools(tools).ainvoke(_conversation())
+
+    sent, expected = (request.body for request in provider.requests)
+    assert len(sent["messages"]) >= 5
+    # Key order too: the body keeps each field where the SDK puts it.
+    assert json.dumps(sent) == json.dumps(expected)
+
+
+def test_the_openai_payload_carries_its_messages_in_extra_body(provider: FakeProvider) -> None:
+    chat = create_chat_model(configured("openai:gpt-4o"), provider_env(provider))
+    payload = chat._get_request_payload(_conversation())  # type: ignore[attr-defined]
+    assert payload["messages"] == []
+    assert [m["role"] for m in payload["extra_body"]["messages"]][:2] == ["system", "user"]
+
+
+def test_a_moved_field_leaves_extra_body_entries_of_the_caller() -> None:
+    params = {"model": "m", "messages": [{"role": "user"}], "extra_body": {"ttl": 300}}
+    moved = unwalked(params, "messages")
+    assert moved == {
+        "model": "m",
+        "messages": [],
+        "extra_body": {"messages": [{"role": "user"}], "ttl": 300},
+    }
+    assert unwalked({"model": "m", "messages": []}, "messages") == {"model": "m", "messages": []}
 
 
 async def test_reasoning_models_get_no_temperature(provider: FakeProvider) -> None:

@@ -239,9 +239,9 @@ _CHUNK_TIMEOUT: dict[str, Any] = (
 
 
 def _openai(params: ModelParams) -> BaseChatModel:
-    from langchain_openai import ChatOpenAI
+    from agent_runtime.graphs.openai_model import PlainBodyChatOpenAI
 
-    return ChatOpenAI(
+    return PlainBodyChatOpenAI(
         model=params.model,
         api_key=SecretStr(params.api_key),
         base_url=params.base_url,
@@ -255,10 +255,10 @@ def _openai(params: ModelParams) -> BaseChatModel:
 
 
 def _custom(params: ModelParams) -> BaseChatModel:
-    from langchain_openai import ChatOpenAI
+    from agent_runtime.graphs.openai_model import PlainBodyChatOpenAI
 
     # OpenAI-compatible servers speak Chat Completions, and many reject `stream_options`.
-    return ChatOpenAI(
+    return PlainBodyChatOpenAI(
         model=params.model,
         api_key=SecretStr(params.api_key),
         base_url=params.base_url,
@@ -273,9 +273,9 @@ def _custom(params: ModelParams) -> BaseChatModel:
 
 
 def _anthropic(params: ModelParams) -> BaseChatModel:
-    from langchain_anthropic import ChatAnthropic
+    from agent_runtime.graphs.anthropic_model import PlainBodyChatAnthropic
 
-    return ChatAnthropic(
+    return PlainBodyChatAnthropic(
         model=params.model,
         api_key=SecretStr(params.api_key),
         base_url=params.base_url,
