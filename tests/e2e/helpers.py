@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.schema import StreamPart
 
 from tests.fakes.providers import FakeProvider, TextReply
@@ -29,3 +31,11 @@ async def wait_until_streaming(provider: FakeProvider, count: int = 1) -> None:
 
 async def collect(stream: Any) -> list[StreamPart]:
     return [part async for part in stream]
+
+
+async def wait_status(client: LangGraphClient, thread_id: str, run_id: str, status: str) -> None:
+    for _ in range(100):
+        if (await client.runs.get(thread_id, run_id))["status"] == status:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"run {run_id} never reached {status}")

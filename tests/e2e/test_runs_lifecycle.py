@@ -8,20 +8,18 @@ import time
 import httpx
 import pytest
 from langgraph_sdk import get_client
-from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
-from tests.e2e.helpers import HUMAN, SLOW_WORDS, ask, slow_reply, wait_until_streaming
+from tests.e2e.helpers import (
+    HUMAN,
+    SLOW_WORDS,
+    ask,
+    slow_reply,
+    wait_status,
+    wait_until_streaming,
+)
 from tests.fakes.providers import FakeProvider, TextReply
 from tests.support.server import ServerProcess
-
-
-async def wait_status(client: LangGraphClient, thread_id: str, run_id: str, status: str) -> None:
-    for _ in range(100):
-        if (await client.runs.get(thread_id, run_id))["status"] == status:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"run {run_id} never reached {status}")
 
 
 async def test_background_run_succeeds_and_join_returns_values(server: ServerProcess) -> None:

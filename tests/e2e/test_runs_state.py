@@ -9,7 +9,7 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
-from tests.e2e.helpers import ask, wait_until_streaming
+from tests.e2e.helpers import ask, wait_status, wait_until_streaming
 from tests.fakes.providers import FakeProvider, TextReply
 from tests.support.server import ServerProcess
 
@@ -243,3 +243,26 @@ async def test_run_on_a_missing_thread_is_404(server: ServerProcess) -> None:
         await client.runs.create("2a3c0d8e-0000-4000-8000-000000000000", "agent", input=ask("x"))
     with pytest.raises(UnprocessableEntityError):
         await client.runs.create(None, "agent", input=ask("x"), multitask_strategy="shout")  # type: ignore[arg-type]
+
+
+async def test_joining_a_finished_run_answers_with_the_state_it_left(
+    server: ServerProcess,
+) -> None:
+    """The server keeps no copy of a finished run's values: a `join` after the run has ended
+    reads them from its thread, with the interrupt the run stopped at."""
+    client = get_client(url=server.url)
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], "demo", input={"notes": []})
+    await wait_status(client, thread["thread_id"], run["run_id"], "success")
+
+    joined = await client.runs.join(thread["thread_id"], run["run_id"])
+
+    assert isinstance(joined, dict)
+    assert joined["notes"] == ["prepared"]
+    assert joined["__interrupt__"][0]["value"] == {"question": "Approve?"}
+    done = await client.runs.wait(thread["thread_id"], "demo", command={"resume": "yes"})
+    assert isinstance(done, dict)
+    again = await client.runs.join(thread["thread_id"], run["run_id"])
+    # The thread's final state, as the SDK describes `join`: a later run has moved it on.
+    assert isinstance(again, dict)
+    assert again["answer"] == "yes"

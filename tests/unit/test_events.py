@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import tracemalloc
 
 import orjson
@@ -77,3 +78,49 @@ async def test_a_follower_gets_what_was_published_since_its_last_batch_in_one() 
     log.close()
     with pytest.raises(StopAsyncIteration):
         await anext(follower)
+
+
+def test_a_finished_log_replays_from_any_id() -> None:
+    broker = MemoryEventBroker(max_events=5)
+    log = broker.open("run")
+    for i in range(8):  # the first three drop out of the live log's bound
+        log.publish("messages", orjson.dumps({"n": i}))
+    log.publish("end", b"null")
+    broker.close("run")
+    broker.close("run")  # a second close changes nothing
+
+    finished = broker.get("run")
+    assert finished is log and log.closed
+    assert [e.id for e in log.since(0)] == [5, 6, 7, 8, 9]
+    assert [(e.id, e.event, e.data) for e in log.since(7)] == [
+        (8, "messages", b'{"n":7}'),
+        (9, "end", b"null"),
+    ]
+    assert log.since(9) == []
+
+
+def _tracked_under(root: object) -> int:
+    """GC-tracked objects reachable from `root` (itself included)."""
+    seen, todo = {id(root)}, [root]
+    count = 0
+    while todo:
+        obj = todo.pop()
+        count += gc.is_tracked(obj)
+        for ref in gc.get_referents(obj):
+            if id(ref) not in seen and not isinstance(ref, type):
+                seen.add(id(ref))
+                todo.append(ref)
+    return count
+
+
+def test_a_finished_logs_events_leave_the_collector_nothing_more_to_walk() -> None:
+    broker = MemoryEventBroker()
+    for name, count in (("short", 1), ("long", 500)):
+        log = broker.open(name)
+        for i in range(count):
+            log.publish("messages", orjson.dumps({"n": i}))
+        broker.close(name)
+    gc.collect()  # plain tuples are untracked by the first pass that sees them
+    short, long = broker.get("short"), broker.get("long")
+    assert short is not None and long is not None
+    assert _tracked_under(long) == _tracked_under(short)

@@ -42,6 +42,8 @@ class RunEventLog:
         self._waiting = 0
         self.closed = False
         self.closed_at = 0.0
+        # A closed log's events, as plain tuples (see `close`).
+        self._kept: list[tuple[int, str, bytes]] | None = None
 
     @property
     def size(self) -> int:
@@ -70,11 +72,23 @@ class RunEventLog:
         return len(self._events) - self._head
 
     def close(self) -> None:
+        if self.closed:
+            return
         self.closed = True
         self.closed_at = time.monotonic()
+        # Kept for minutes for late joins, a finished log holds its events as tuples of
+        # plain values, which the garbage collector stops tracking: as event objects, the
+        # events of every finished log would be walked by each of its full passes.
+        self._kept = [(e.id, e.event, e.data) for e in self._events[self._head :]]
+        self._events, self._head = [], 0
         self._wake()
 
     def since(self, after: int) -> list[StreamEvent]:
+        if self._kept is not None:
+            if not self._kept:
+                return []
+            first = max(0, after - self._kept[0][0] + 1)
+            return [StreamEvent(*event) for event in self._kept[first:]]
         if not self._count:
             return []
         # Ids are consecutive, so the position of `after` is arithmetic.

@@ -32,13 +32,17 @@ class RunOutcome:
     interrupts: list[Any] = field(default_factory=list)
     # False when the run's state was not read: a stateless run no one waited for.
     values_read: bool = True
+    # The run left `values` on its thread (a run on a kept thread that read its state).
+    on_thread: bool = False
 
-    def result(self) -> Any:
+    def result(self, values: Any = None) -> Any:
+        """The answer, with `values` standing for the run's own when it no longer keeps them."""
+        values = self.values if values is None else values
         if self.error is not None:
             return {"__error__": self.error}
-        if self.interrupts and isinstance(self.values, dict):
-            return {**self.values, "__interrupt__": self.interrupts}
-        return self.values
+        if self.interrupts and isinstance(values, dict):
+            return {**values, "__interrupt__": self.interrupts}
+        return values
 
 
 def run_config(run: Run, assistant: Assistant, request: RunCreateStateful) -> RunnableConfig:

@@ -168,6 +168,9 @@ class RunManager:
                 # A join that came as the stateless run ended, after its state was passed
                 # over: the run has gone with its thread.
                 raise NotFound(f"Run {run.run_id} not found")
+            if outcome.values is None and outcome.on_thread:
+                thread = await self.services.threads.get(None, run.thread_id)
+                return outcome.result(thread.values if thread is not None else {})
             return outcome.result()
         current = await self.services.runs.get(None, run.run_id)
         if current is not None and current.status == "error":
@@ -364,6 +367,12 @@ class RunManager:
         self._cancel_actions.pop(run_id, None)
         self._secrets.pop(run_id, None)
         self._created.pop(run_id, None)
+        if outcome.on_thread and run_id not in self._awaited:
+            # A `join` that comes later answers with the thread's values, as the run left
+            # them until another run changes them (the final state of the thread, as the
+            # SDK has it): kept here too, every outcome would hold a copy of its thread's
+            # state, for the collector to walk and the process to hold.
+            outcome.values = None
         self._awaited.discard(run_id)
         self._outcomes[run_id] = outcome
         while len(self._outcomes) > _MAX_OUTCOMES:

@@ -126,4 +126,5 @@ async def read_final_state(
             snapshot=snapshot_record(snapshot, values) if services.runs.keeps_history else None,
         ),
     )
+    outcome.on_thread = True
     return outcome
