@@ -33,6 +33,13 @@ from agent_runtime.store import RuntimeStore
 
 logger = logging.getLogger(__name__)
 
+# With the default threshold (700 objects) the collector ran every other run on a first
+# turn and 180 times per run on a thread's 100th (which allocates its whole decoded state),
+# spending 0.2-1.2 ms of a run's CPU and 10-20 ms on each full pass, and found 32 objects of
+# cyclic garbage in 1,000 runs: refcounting frees the rest. It runs once 50,000 more objects
+# are alive than at its last pass.
+_GC_THRESHOLDS = (50_000, 20, 20)
+
 EXPOSED_HEADERS = ["Content-Location", "Location", "X-Pagination-Total", "X-Pagination-Next"]
 
 
@@ -87,6 +94,7 @@ def create_app(
             # walking it for a fifth of a second each time.
             gc.collect()
             gc.freeze()
+            gc.set_threshold(*_GC_THRESHOLDS)
             app.state.services = services
             app.state.runs = manager
             logger.info(

@@ -290,6 +290,11 @@ def _anthropic(params: ModelParams) -> BaseChatModel:
 def _google(params: ModelParams) -> BaseChatModel:
     from langchain_google_genai import ChatGoogleGenerativeAI
 
+    # TODO(google-request-walk): google-genai validates and converts a request's whole
+    # conversation into its wire form on every call, about 70 ms of CPU at 200 messages
+    # (against 1 ms at two). Unlike with the OpenAI and Anthropic SDKs, LangChain hands it
+    # typed objects, not the wire form, so sending them around it would mean re-implementing
+    # its converters.
     return ChatGoogleGenerativeAI(
         model=params.model,
         google_api_key=SecretStr(params.api_key),
