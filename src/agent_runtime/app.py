@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +18,7 @@ from agent_runtime.auth import Authenticator, AuthMiddleware, authentication
 from agent_runtime.config import Settings
 from agent_runtime.graphs import GraphRegistry, ProviderEnv, agent_spec, preload_providers
 from agent_runtime.graphs.loader import load_graph_specs
+from agent_runtime.heap import settle_heap
 from agent_runtime.middleware import RequestContextMiddleware
 from agent_runtime.runs.events import MemoryEventBroker
 from agent_runtime.runs.manager import RunManager
@@ -33,12 +33,6 @@ from agent_runtime.store import RuntimeStore
 
 logger = logging.getLogger(__name__)
 
-# With the default threshold (700 objects) the collector ran every other run on a first
-# turn and 180 times per run on a thread's 100th (which allocates its whole decoded state),
-# spending 0.2-1.2 ms of a run's CPU and 10-20 ms on each full pass, and found 32 objects of
-# cyclic garbage in 1,000 runs: refcounting frees the rest. It runs once 50,000 more objects
-# are alive than at its last pass.
-_GC_THRESHOLDS = (50_000, 20, 20)
 
 EXPOSED_HEADERS = ["Content-Location", "Location", "X-Pagination-Total", "X-Pagination-Next"]
 
@@ -89,12 +83,7 @@ def create_app(
                 services, MemoryEventBroker(), MemoryRunQueue(), jobs=settings.n_jobs_per_worker
             )
             await manager.start()
-            # What start-up loaded (modules, clients, graphs: some 400,000 objects) lives as
-            # long as the process; frozen, the collector's full passes skip it instead of
-            # walking it for a fifth of a second each time.
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(*_GC_THRESHOLDS)
+            settle_heap()
             app.state.services = services
             app.state.runs = manager
             logger.info(
