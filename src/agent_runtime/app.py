@@ -33,7 +33,6 @@ from agent_runtime.store import RuntimeStore
 
 logger = logging.getLogger(__name__)
 
-
 EXPOSED_HEADERS = ["Content-Location", "Location", "X-Pagination-Total", "X-Pagination-Next"]
 
 
