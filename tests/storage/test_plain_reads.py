@@ -1,5 +1,6 @@
-"""State read with `plain_models` (stored models as dicts) shows the same JSON as a read that
-rebuilds them, in both checkpointers, also when a half-done step's writes are reduced in."""
+"""State read with `plain_models` (stored models as dicts) or `rendered_values` (large values
+as JSON fragments) shows the same JSON as a read that rebuilds them, in both checkpointers,
+also when a half-done step's writes are reduced in."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMes
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import START, StateGraph
 from langgraph.graph.message import add_messages
-from langgraph.types import Command, interrupt
+from langgraph.types import Command, Send, interrupt
 
-from agent_runtime.runs.checkpoints import plain_models
+from agent_runtime.runs.checkpoints import RenderedCache, plain_models, rendered_values
 from agent_runtime.runs.serde import dumps
 from tests.storage.conftest import Repositories
 
@@ -126,3 +127,84 @@ async def test_a_half_done_steps_writes_are_reduced_into_rebuilt_messages(
     rebuilt_history = [s.values async for s in app.aget_state_history(config)]
     assert _json(plain_history) == _json(rebuilt_history)
     assert {m["id"] for m in _json(plain_history[0])["messages"]} == {"h-1", "ai-1", "ai-2"}
+
+
+def _long_conversation(turns: int) -> dict[str, Any]:
+    messages: list[BaseMessage] = []
+    for turn in range(turns):
+        messages.append(HumanMessage(f"question {turn} " + "é" * 40, id=f"h-{turn}"))
+        messages.append(_reply().model_copy(update={"id": f"ai-{turn}", "content": f"{turn}"}))
+    return {"messages": messages, "seen": {"turns": turns}}
+
+
+async def test_a_rendered_read_shows_a_long_conversation_as_the_same_json_rendered_once(
+    repos: Repositories,
+) -> None:
+    graph = StateGraph(State).add_node("noop", lambda state: {}).add_edge(START, "noop")
+    app = graph.compile(checkpointer=repos.checkpointer)
+    config = _config()
+    await app.aupdate_state(config, _long_conversation(150), as_node="noop")
+
+    with plain_models():
+        plain = await app.aget_state(config)
+        plain_history = [s.values async for s in app.aget_state_history(config)]
+    with rendered_values():
+        rendered = await app.aget_state(config)
+        again = await app.aget_state(config)
+        rendered_history = [s.values async for s in app.aget_state_history(config)]
+
+    messages = rendered.values["messages"]
+    assert isinstance(messages, orjson.Fragment)
+    assert again.values["messages"] is messages
+    # A small channel is decoded as before.
+    assert rendered.values["seen"] == {"turns": 150}
+    assert dumps(rendered.values) == dumps(plain.values)
+    assert dumps(rendered_history) == dumps(plain_history)
+    assert len(orjson.loads(dumps(rendered.values))["messages"]) == 300
+
+
+async def test_a_rendered_read_decodes_langgraphs_own_channels(repos: Repositories) -> None:
+    """A pending `Send` with a large payload sits in LangGraph's tasks channel, which the
+    library reads to list the next tasks: that channel is not rendered."""
+
+    def fan_out(state: State) -> list[Send]:
+        return [Send("work", {"seen": {"payload": "x" * 20_000}})]
+
+    def work(state: State) -> dict[str, Any]:
+        interrupt("approve?")
+        return {}
+
+    graph = StateGraph(State).add_node("work", work).add_conditional_edges(START, fan_out)
+    app = graph.compile(checkpointer=repos.checkpointer)
+    config = _config()
+    await app.ainvoke({"messages": [HumanMessage("hello", id="h-1")]}, config)
+
+    with plain_models():
+        plain = await app.aget_state(config)
+    with rendered_values():
+        rendered = await app.aget_state(config)
+        history = [s async for s in app.aget_state_history(config)]
+
+    assert rendered.next == plain.next == ("work",)
+    assert [task.interrupts[0].value for task in rendered.tasks] == ["approve?"]
+    assert dumps(rendered.values) == dumps(plain.values)
+    assert history[0].next == ("work",)
+
+
+def test_the_rendered_cache_keeps_to_its_size_dropping_the_least_recently_used() -> None:
+    cache = RenderedCache(capacity=100)
+
+    def put(name: str, size: int) -> tuple[str, bytes]:
+        key = ("msgpack", name.encode() * (size // 2))
+        rendered = b"1" * (size - len(key[1]))
+        cache.put(key, orjson.Fragment(rendered), rendered)
+        return key
+
+    first, second = put("a", 40), put("b", 40)
+    assert cache.get(first) is not None  # now the most recently used
+    third = put("c", 40)
+    assert cache.get(second) is None
+    assert cache.get(first) is not None and cache.get(third) is not None
+    assert cache.size == 80 and len(cache) == 2
+    put("d", 120)  # larger than the whole cache: not kept
+    assert cache.size == 80 and len(cache) == 2

@@ -10,7 +10,7 @@ from agent_runtime.api.deps import GraphJsonResponse, JsonResponse, OwnerDep, Se
 from agent_runtime.api.threads import thread_not_found
 from agent_runtime.errors import Conflict
 from agent_runtime.graphs.spec import AnyGraph
-from agent_runtime.runs.checkpoints import plain_models
+from agent_runtime.runs.checkpoints import plain_models, rendered_values
 from agent_runtime.runs.serde import to_jsonable
 from agent_runtime.runs.state import state_response, thread_config
 from agent_runtime.schemas.runs import ThreadHistoryRequest, ThreadState, ThreadStateUpdateRequest
@@ -50,7 +50,7 @@ async def _state(
     graph = await _graph_or_404(services, owner, thread_id)
     if graph is None:
         return GraphJsonResponse(_empty_state(thread_id))
-    with plain_models():
+    with rendered_values():
         snapshot = await graph.aget_state(thread_config(thread_id, checkpoint))
     if not snapshot.config.get("configurable", {}).get("checkpoint_id") and checkpoint is None:
         return GraphJsonResponse(_empty_state(thread_id))
@@ -134,7 +134,7 @@ async def _history(
         if before
         else None
     )
-    with plain_models():
+    with rendered_values():
         states = [
             state_response(snapshot, snapshot.values)
             async for snapshot in graph.aget_state_history(

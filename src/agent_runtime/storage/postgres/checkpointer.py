@@ -15,7 +15,12 @@ from psycopg import AsyncCursor
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from agent_runtime.runs.checkpoints import CheckpointSerializer, PlainReads, scrubbed_config
+from agent_runtime.runs.checkpoints import (
+    CheckpointSerializer,
+    PlainReads,
+    channel_values,
+    scrubbed_config,
+)
 
 # TODO(checkpoint-run-index): checkpoints has no index on metadata->>'run_id' and the table
 # belongs to langgraph-checkpoint-postgres, so a rollback scans it; rollbacks are rare.
@@ -80,6 +85,10 @@ class PostgresCheckpointer(PlainReads, AsyncPostgresSaver):
             else:
                 async with conn.cursor(binary=True, row_factory=dict_row) as cur:
                     yield cur
+
+    def _load_blobs(self, blob_values: list[tuple[bytes, bytes, bytes]]) -> dict[str, Any]:
+        with channel_values():
+            return super()._load_blobs(blob_values)
 
     async def aput(
         self,
