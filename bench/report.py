@@ -227,10 +227,21 @@ def _growth_rows(mode: dict[str, Any]) -> list[Row]:
     history = mode["history"]
     smallest = min(history, key=int)
     for n, cell in history.items():
-        for key, label in (("state_p50_ms", "state"), ("history_p50_ms", "history limit=10")):
+        for key, label in (
+            ("state_p50_ms", "state p50 ms"),
+            ("state_cpu_ms", "state server CPU ms"),
+            ("history_p50_ms", "history limit=10 p50 ms"),
+            ("history_cpu_ms", "history limit=10 server CPU ms"),
+            ("first_state_p50_ms", "state p50 ms, first read"),
+            ("first_state_cpu_ms", "state server CPU ms, first read"),
+            ("first_history_p50_ms", "history limit=10 p50 ms, first read"),
+            ("first_history_cpu_ms", "history limit=10 server CPU ms, first read"),
+        ):
+            if key not in cell:
+                continue
             rows.append(
                 (
-                    f"{label} p50 ms, {n} messages",
+                    f"{label}, {n} messages",
                     _num(cell[key], 2),
                     f"{smallest} messages {_num(history[smallest][key], 2)}",
                     _ratio(cell[key], history[smallest][key]),
@@ -333,7 +344,7 @@ def write_json(results: dict[str, Any], directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     meta = results["meta"]
     stamp = meta["date"].replace(":", "").replace("-", "")
-    kind = "quick" if meta["quick"] else "full"
+    kind = meta.get("size") or ("quick" if meta["quick"] else "full")
     path = directory / f"{stamp}-{meta['git_sha'][:10]}-{kind}.json"
     path.write_text(json.dumps(results, indent=2, allow_nan=True) + "\n")
     return path

@@ -2,6 +2,7 @@
 
     uv run python bench/run.py            # full run, memory and Postgres modes
     uv run python bench/run.py --quick    # a fast sanity run
+    uv run python bench/run.py --smoke    # every phase with the least work (the tests run it)
 
 Prints a markdown table, writes JSON to bench/results/ and a chart to bench/results/flow.png.
 """
@@ -46,6 +47,12 @@ from bench.procs import (
 from bench.scenarios import Sizes, Target, aggregate
 
 RESULTS = ROOT / "bench" / "results"
+# Leak-check runs, threads searched and store sizes by default, for each size of run.
+DEFAULTS = {
+    "full": (10_000, 50_000, "1000,10000,100000"),
+    "quick": (300, 1_000, "200,1000"),
+    "smoke": (30, 200, "50,100"),
+}
 
 
 def log(message: str) -> None:
@@ -245,7 +252,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="small counts, one repetition")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small counts, one repetition")
+    size.add_argument(
+        "--smoke", action="store_true", help="the least work that runs every phase (for tests)"
+    )
     parser.add_argument("--modes", default="memory,postgres", help="comma-separated modes")
     parser.add_argument("--runs", type=int, help="streamed runs for the leak check (10000)")
     parser.add_argument("--search-threads", type=int, help="threads for the search (50000)")
@@ -253,18 +264,20 @@ def main() -> None:
         "--store-items", help="store sizes searched, comma-separated (1000,10000,100000)"
     )
     parser.add_argument("--no-chart", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON and chart go")
     args = parser.parse_args()
 
     pin_self()
-    make = Sizes.quick if args.quick else Sizes.full
-    store_items = args.store_items or ("200,1000" if args.quick else "1000,10000,100000")
-    sizes = make(
-        leak_runs=args.runs or (300 if args.quick else 10_000),
-        search_threads=args.search_threads or (1_000 if args.quick else 50_000),
-        store_items=tuple(int(n) for n in store_items.split(",")),
+    kind = "smoke" if args.smoke else "quick" if args.quick else "full"
+    default_runs, default_threads, default_items = DEFAULTS[kind]
+    sizes = getattr(Sizes, kind)(
+        leak_runs=args.runs or default_runs,
+        search_threads=args.search_threads or default_threads,
+        store_items=tuple(int(n) for n in (args.store_items or default_items).split(",")),
     )
     started = time.monotonic()
-    results: dict[str, Any] = {"meta": machine() | {"quick": args.quick, "reps": sizes.reps}}
+    meta = {"size": kind, "quick": kind != "full", "reps": sizes.reps}
+    results: dict[str, Any] = {"meta": machine() | meta}
     results["sizes"] = vars(sizes) | {
         "flow_counts": {str(k): v for k, v in sizes.flow_counts.items()}
     }
@@ -277,10 +290,10 @@ def main() -> None:
         fake.stop()
     results["meta"]["seconds"] = time.monotonic() - started
 
-    path = report.write_json(results, RESULTS)
-    log(f"results: {path.relative_to(ROOT)}")
-    if not args.no_chart and (png := report.chart(results, RESULTS / "flow.png")):
-        log(f"chart: {png.relative_to(ROOT)}")
+    path = report.write_json(results, args.out)
+    log(f"results: {path}")
+    if not args.no_chart and (png := report.chart(results, args.out / "flow.png")):
+        log(f"chart: {png}")
     sys.stdout.write(report.markdown(results))
 
 

@@ -7,7 +7,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -66,6 +66,7 @@ class Sizes:
     turn_threads: int
     history_sizes: tuple[int, ...]
     reads: int
+    first_reads: int
     search_threads: int
     store_items: tuple[int, ...]
     floor_runs: int
@@ -82,6 +83,7 @@ class Sizes:
             turn_threads=3,
             history_sizes=(10, 100, 1000),
             reads=40,
+            first_reads=8,
             search_threads=search_threads,
             store_items=store_items,
             floor_runs=200,
@@ -99,11 +101,49 @@ class Sizes:
             turn_threads=2,
             history_sizes=(10, 100, 1000),
             reads=10,
+            first_reads=3,
             search_threads=search_threads,
             store_items=store_items,
             floor_runs=40,
             wrk_seconds=1,
         )
+
+    @classmethod
+    def smoke(cls, leak_runs: int, search_threads: int, store_items: tuple[int, ...]) -> Sizes:
+        return cls(
+            reps=1,
+            flow_counts={1: 3, 10: 10, 50: 50},
+            crud_count=20,
+            leak_runs=leak_runs,
+            turns=3,
+            turn_threads=1,
+            history_sizes=(10, 100),
+            reads=3,
+            first_reads=1,
+            search_threads=search_threads,
+            store_items=store_items,
+            floor_runs=5,
+            wrk_seconds=1,
+        )
+
+
+@dataclass
+class Reads:
+    """Milliseconds per read: as the client saw it, and of server CPU."""
+
+    latency: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def __iadd__(self, other: Reads) -> Reads:
+        self.latency += other.latency
+        self.cpu += other.cpu
+        return self
+
+    def summary(self, name: str) -> dict[str, float]:
+        return {
+            f"{name}_p50_ms": percentile(self.latency, 50),
+            f"{name}_cpu_ms": statistics.median(self.cpu),
+        }
 
 
 def aggregate(points: list[dict[str, float]]) -> dict[str, Any]:
@@ -249,23 +289,42 @@ class Target:
         return measured
 
     async def history(self, sizes: Sizes) -> dict[str, Any]:
-        """State and history (limit 10) latency on threads holding n messages."""
+        """State and history (limit 10) latency, and server CPU per read, on threads holding n
+        messages: read again and again, and read once, the first time after the thread's
+        last write (as a UI does after each run). The raw client reads them: httpx and the
+        standard library's JSON parser take longer over a large reply than the server does,
+        which would time the client."""
         out: dict[str, Any] = {}
-        async with client(self.url, 2) as http, raw_client(self.url, 1) as raw:
+        async with raw_client(self.url, 1) as raw:
             for n in sizes.history_sizes:
                 thread_id = await _thread_with_messages(raw, n)
-                state_path = f"/threads/{thread_id}/state"
-                state = [await timed(http.get(state_path)) for _ in range(sizes.reads)]
+                state = await self._reads(raw, sizes.reads, "GET", f"/threads/{thread_id}/state")
                 history_path = f"/threads/{thread_id}/history"
-                history = [
-                    await timed(http.post(history_path, json={"limit": 10}))
-                    for _ in range(sizes.reads)
-                ]
-                out[str(n)] = {
-                    "state_p50_ms": percentile([s.total * 1000 for s in state], 50),
-                    "history_p50_ms": percentile([s.total * 1000 for s in history], 50),
-                }
+                history = await self._reads(raw, sizes.reads, "POST", history_path, {"limit": 10})
+                first_state, first_history = Reads(), Reads()
+                for _ in range(sizes.first_reads):
+                    thread_id = await _thread_with_messages(raw, n)
+                    first_state += await self._reads(raw, 1, "GET", f"/threads/{thread_id}/state")
+                    thread_id = await _thread_with_messages(raw, n)
+                    path = f"/threads/{thread_id}/history"
+                    first_history += await self._reads(raw, 1, "POST", path, {"limit": 10})
+                out[str(n)] = (
+                    state.summary("state")
+                    | history.summary("history")
+                    | first_state.summary("first_state")
+                    | first_history.summary("first_history")
+                )
         return out
+
+    async def _reads(
+        self, raw: RawClient, count: int, method: str, path: str, body: Any = None
+    ) -> Reads:
+        reads = Reads()
+        for _ in range(count):
+            before = proc_stats(self.pid)
+            reads.latency.append((await raw_timed(raw, method, path, body)).total * 1000)
+            reads.cpu.append(cpu_used(before, proc_stats(self.pid)) * 1000)
+        return reads
 
     async def thread_search(self, sizes: Sizes) -> dict[str, Any]:
         """Thread search by metadata with few threads, then with `sizes.search_threads`."""
