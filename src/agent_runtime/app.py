@@ -30,6 +30,7 @@ from agent_runtime.shutdown import ShutdownClock
 from agent_runtime.storage.base import SYSTEM_OWNER, StoreRepository
 from agent_runtime.storage.factory import open_storage
 from agent_runtime.store import RuntimeStore
+from agent_runtime.tracing import skip_untraced_thread_hops
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def create_app(
                 services, MemoryEventBroker(), MemoryRunQueue(), jobs=settings.n_jobs_per_worker
             )
             await manager.start()
+            skip_untraced_thread_hops()
             settle_heap()
             app.state.services = services
             app.state.runs = manager
