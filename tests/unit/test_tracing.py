@@ -45,6 +45,8 @@ def thread_hops_of_a_traced_call() -> int:
 
 @pytest.fixture
 def overrides() -> Iterator[None]:
+    # Process-wide: an app started in this process earlier has installed the runtime's.
+    langsmith.set_runtime_overrides()
     yield
     langsmith.set_runtime_overrides()
 
