@@ -103,6 +103,7 @@ async def _langgraph_floor(
         max_size=defaults["database_pool_max_size"],
         checkout_timeout=defaults["database_pool_timeout"],
         connect_timeout=10,
+        prepared_statements=defaults["database_prepared_statements"],
     ) as pool:
         await migrate(pool)
         graph = build_agent(None, env, checkpointer=PostgresCheckpointer(pool), store=None)

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(default=30.0, gt=0)
     # How long start-up keeps retrying an unreachable database before giving up.
     database_connect_timeout: float = Field(default=15.0, gt=0)
+    # Off behind a transaction-mode pooler that does not keep prepared statements per client
+    # (PgBouncer before 1.21, or without `max_prepared_statements`).
+    database_prepared_statements: bool = True
 
     supabase_url: str | None = None
     supabase_key: str | None = None

@@ -339,3 +339,27 @@ async def test_deleting_a_thread_empties_the_checkpoint_tables_of_it(
     for table in tables:
         assert await rows(pool, f"SELECT * FROM {table} WHERE thread_id = 't1'") == []
         assert await rows(pool, f"SELECT * FROM {table} WHERE thread_id = 't2'")
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+async def test_a_statement_run_repeatedly_is_prepared_unless_turned_off(
+    database_url: str, prepared: bool
+) -> None:
+    async with (
+        open_pool(
+            database_url,
+            min_size=1,
+            max_size=1,
+            checkout_timeout=10,
+            connect_timeout=5,
+            prepared_statements=prepared,
+        ) as pool,
+        pool.connection() as conn,
+    ):
+        for n in range(10):
+            await conn.execute("SELECT %s::int AS n", (n,))
+        cur = await conn.execute(
+            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1%'"
+        )
+        found = await cur.fetchone()
+    assert found is not None and found["n"] == (1 if prepared else 0)

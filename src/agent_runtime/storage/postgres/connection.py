@@ -25,6 +25,9 @@ Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 
 APPLICATION_NAME = "agent-runtime"
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# Executions of a statement on a connection before it is prepared there (psycopg's default).
+# Never the first: a script of several statements, such as a migration, cannot be prepared.
+_PREPARE_AFTER = 5
 # How long one connection attempt may take, so a black-holed host cannot eat the whole
 # start-up budget in one try.
 _ATTEMPT_TIMEOUT = 5
@@ -113,20 +116,33 @@ async def check_dropped(conn: AsyncConnection[DictRow]) -> None:
 
 @asynccontextmanager
 async def open_pool(
-    url: str, *, min_size: int, max_size: int, checkout_timeout: float, connect_timeout: float
+    url: str,
+    *,
+    min_size: int,
+    max_size: int,
+    checkout_timeout: float,
+    connect_timeout: float,
+    prepared_statements: bool = True,
 ) -> AsyncIterator[Pool]:
     """An open pool; retries the server for `connect_timeout` seconds before giving up.
     `checkout_timeout` bounds how long a request waits for a free connection."""
     conninfo = normalize_conninfo(url)
     deadline = time.monotonic() + connect_timeout
     await _wait_for_server(conninfo, deadline)
+    # autocommit: each statement commits on its own unless a transaction is opened; dict rows,
+    # as the LangGraph checkpointer reads them.
+    kwargs: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
+    if prepared_statements:
+        # A statement run a few times on a connection is prepared there, and then planned
+        # once rather than on every run: a run's create statement, parsed and planned anew,
+        # spent half its server time there.
+        kwargs["prepare_threshold"] = _PREPARE_AFTER
+    else:
+        kwargs["prepare_threshold"] = None
     pool: Pool = AsyncConnectionPool(
         conninfo,
         connection_class=AsyncConnection[DictRow],
-        # autocommit: each statement commits on its own unless a transaction is opened;
-        # no prepared statements, so the pool also works behind pgbouncer in transaction
-        # mode; dict rows, as the LangGraph checkpointer reads them.
-        kwargs={"autocommit": True, "prepare_threshold": None, "row_factory": dict_row},
+        kwargs=kwargs,
         min_size=min_size,
         # Migrations hold one connection for their lock while another runs the DDL.
         max_size=max(max_size, min_size, 2),

@@ -50,6 +50,7 @@ async def open_postgres(settings: Settings, url: str) -> AsyncIterator[PostgresS
         max_size=settings.database_pool_max_size,
         checkout_timeout=settings.database_pool_timeout,
         connect_timeout=settings.database_connect_timeout,
+        prepared_statements=settings.database_prepared_statements,
     ) as pool:
         await migrate(pool)
         lease = InstanceLease(pool)
