@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from agent_runtime.storage.base import (
 SYSTEM_ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 
 
+@functools.cache  # a SHA-1 on every run request otherwise; graph ids are few
 def system_assistant_id(graph_id: str) -> str:
     return str(uuid.uuid5(SYSTEM_ASSISTANT_NAMESPACE, graph_id))
 
@@ -46,7 +48,7 @@ class Services:
 
     def resolve_assistant_id(self, assistant_id: str) -> str:
         """A graph id stands for that graph's system assistant."""
-        if assistant_id in self.graphs.ids():
+        if self.graphs.has(assistant_id):
             return system_assistant_id(assistant_id)
         return assistant_id
 

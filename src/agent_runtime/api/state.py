@@ -39,7 +39,7 @@ async def _graph_or_404(services: Services, owner: str | None, thread_id: str) -
     if metadata is None:
         raise thread_not_found(thread_id)
     graph_id = metadata.get("graph_id")
-    if not isinstance(graph_id, str) or graph_id not in services.graphs.ids():
+    if not isinstance(graph_id, str) or not services.graphs.has(graph_id):
         return None
     return services.state_graph(graph_id)
 

@@ -26,6 +26,9 @@ class GraphRegistry:
     def ids(self) -> list[str]:
         return list(self._specs)
 
+    def has(self, graph_id: str) -> bool:
+        return graph_id in self._specs
+
     def get(self, graph_id: str) -> GraphSpec:
         spec = self._specs.get(graph_id)
         if spec is None:
