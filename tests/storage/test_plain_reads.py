@@ -61,11 +61,16 @@ async def _states(graph: Any, config: RunnableConfig) -> tuple[Any, Any]:
     return plain, rebuilt
 
 
+def _noop_app(repos: Repositories) -> Any:
+    """A graph whose state is only ever written by `aupdate_state`."""
+    graph = StateGraph(State).add_node("noop", lambda state: {}).add_edge(START, "noop")
+    return graph.compile(checkpointer=repos.checkpointer)
+
+
 async def test_a_plain_read_shows_the_same_state_without_rebuilding_messages(
     repos: Repositories,
 ) -> None:
-    graph = StateGraph(State).add_node("noop", lambda state: {}).add_edge(START, "noop")
-    app = graph.compile(checkpointer=repos.checkpointer)
+    app = _noop_app(repos)
     config = _config()
     history = _history()
     first, rest = history["messages"][:1], history["messages"][1:]
@@ -140,8 +145,7 @@ def _long_conversation(turns: int) -> dict[str, Any]:
 async def test_a_rendered_read_shows_a_long_conversation_as_the_same_json_rendered_once(
     repos: Repositories,
 ) -> None:
-    graph = StateGraph(State).add_node("noop", lambda state: {}).add_edge(START, "noop")
-    app = graph.compile(checkpointer=repos.checkpointer)
+    app = _noop_app(repos)
     config = _config()
     await app.aupdate_state(config, _long_conversation(150), as_node="noop")
 
