@@ -7,6 +7,7 @@ import asyncio
 import operator
 from typing import Annotated, Any, TypedDict
 
+import psycopg
 import pytest
 from langgraph.graph import START, StateGraph
 from psycopg.conninfo import conninfo_to_dict
@@ -363,3 +364,28 @@ async def test_a_statement_run_repeatedly_is_prepared_unless_turned_off(
         )
         found = await cur.fetchone()
     assert found is not None and found["n"] == (1 if prepared else 0)
+
+
+async def test_a_table_changed_by_another_session_is_read_again_not_failed(
+    fresh_database_url: str,
+) -> None:
+    """Another runtime's migration adds a column under a prepared `SELECT *`: the statement
+    runs again unprepared instead of failing with a stale plan."""
+    async with (
+        open_pool(
+            fresh_database_url, min_size=1, max_size=2, checkout_timeout=10, connect_timeout=5
+        ) as pool,
+        pool.connection() as conn,
+    ):
+        await conn.execute("CREATE TABLE shared_rows (id int PRIMARY KEY)")
+        await conn.execute("INSERT INTO shared_rows VALUES (1)")
+        for _ in range(6):  # prepared from the fifth run on
+            await conn.execute("SELECT * FROM shared_rows WHERE id = %s", (1,))
+        other = await psycopg.AsyncConnection.connect(fresh_database_url, autocommit=True)
+        async with other:
+            await other.execute("ALTER TABLE shared_rows ADD COLUMN note text DEFAULT 'x'")
+        cur = await conn.execute("SELECT * FROM shared_rows WHERE id = %s", (1,))
+        assert await cur.fetchall() == [{"id": 1, "note": "x"}]
+        for _ in range(6):  # and prepared again afterwards
+            cur = await conn.execute("SELECT * FROM shared_rows WHERE id = %s", (1,))
+        assert await cur.fetchall() == [{"id": 1, "note": "x"}]

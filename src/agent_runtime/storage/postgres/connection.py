@@ -9,12 +9,14 @@ import select
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Self
 
 import orjson
-from psycopg import AsyncConnection, OperationalError
+from psycopg import AsyncConnection, AsyncCursor, OperationalError
+from psycopg.abc import Params, Query
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.pq import ConnStatus
+from psycopg.errors import FeatureNotSupported
+from psycopg.pq import ConnStatus, TransactionStatus
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool
@@ -99,6 +101,41 @@ async def _configure(conn: AsyncConnection[DictRow]) -> None:
     set_json_dumps(_dump_json, conn)
 
 
+class ReplanningCursor(AsyncCursor[DictRow]):
+    """A cursor that runs a statement again, unprepared, when another session changed a
+    table under its prepared plan (the sibling runtime's migration, or a newer replica's):
+    the plan of a `SELECT *` then no longer matches the rows' shape, and PostgreSQL refuses
+    it before executing anything. psycopg forgets the statement on that error, so it is
+    prepared afresh later. Inside a transaction the error has aborted it, and is raised."""
+
+    async def execute(
+        self,
+        query: Query,
+        params: Params | None = None,
+        *,
+        prepare: bool | None = None,
+        binary: bool | None = None,
+    ) -> Self:
+        try:
+            return await super().execute(_any(query), params, prepare=prepare, binary=binary)
+        except FeatureNotSupported as exc:
+            if exc.diag.message_primary != _STALE_PLAN or (
+                self.connection.info.transaction_status != TransactionStatus.IDLE
+            ):
+                raise
+            logger.info("statement planned again after a table change", extra={"error": str(exc)})
+            return await super().execute(_any(query), params, prepare=False, binary=binary)
+
+
+_STALE_PLAN = "cached plan must not change result type"
+
+
+def _any(query: Query) -> Any:
+    # `execute` is overloaded on whether the query is a template (which takes no params);
+    # passed on as given, either form reaches the one implementation.
+    return query
+
+
 async def check_dropped(conn: AsyncConnection[DictRow]) -> None:
     """Raise if the server has dropped this idle connection, mostly without a round trip.
 
@@ -131,14 +168,14 @@ async def open_pool(
     await _wait_for_server(conninfo, deadline)
     # autocommit: each statement commits on its own unless a transaction is opened; dict rows,
     # as the LangGraph checkpointer reads them.
-    kwargs: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
-    if prepared_statements:
-        # A statement run a few times on a connection is prepared there, and then planned
-        # once rather than on every run: a run's create statement, parsed and planned anew,
-        # spent half its server time there.
-        kwargs["prepare_threshold"] = _PREPARE_AFTER
-    else:
-        kwargs["prepare_threshold"] = None
+    kwargs: dict[str, Any] = {
+        "autocommit": True,
+        "row_factory": dict_row,
+        # A statement run a few times on a connection is prepared there and then planned
+        # once, not on every run: a run's create statement spent half its server time so.
+        "prepare_threshold": _PREPARE_AFTER if prepared_statements else None,
+        "cursor_factory": ReplanningCursor,
+    }
     pool: Pool = AsyncConnectionPool(
         conninfo,
         connection_class=AsyncConnection[DictRow],
