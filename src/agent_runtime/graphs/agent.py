@@ -133,26 +133,37 @@ class _CompiledAgents:
         self._maxsize = maxsize
         self._entries: OrderedDict[tuple[Any, ...], tuple[AnyGraph, _Recipe]] = OrderedDict()
         self._lock = threading.Lock()
+        self._compiling = threading.Lock()
 
     def peek(self, recipe: _Recipe) -> AnyGraph | None:
         """The cached agent, or None without compiling one."""
-        with self._lock:
-            return self._cached(recipe.key())
+        return self._lookup(recipe.key())
 
     def get(self, recipe: _Recipe) -> AnyGraph:
         key = recipe.key()
-        with self._lock:
-            if (graph := self._cached(key)) is not None:
+        if (graph := self._lookup(key)) is not None:
+            return graph
+        # One compile at a time, under a lock of its own: `peek` takes `_lock` on the event
+        # loop, which would stop for the whole compile (a fresh server's first runs held
+        # every request up to 190 ms). Callers of `get` wait here in their threads.
+        with self._compiling:
+            if (graph := self._lookup(key)) is not None:
                 return graph
             model = chat_model_for(recipe.params)
             graph = _compile(
                 model, recipe.system_prompt, recipe.tools, recipe.checkpointer, recipe.store
             )
-            self._entries[key] = (graph, recipe)
-            if len(self._entries) > self._maxsize:
-                self._entries.popitem(last=False)
-        logger.debug("compiled agent graph", extra={"cached_graphs": len(self._entries)})
+            with self._lock:
+                self._entries[key] = (graph, recipe)
+                if len(self._entries) > self._maxsize:
+                    self._entries.popitem(last=False)
+                cached = len(self._entries)
+        logger.debug("compiled agent graph", extra={"cached_graphs": cached})
         return graph
+
+    def _lookup(self, key: tuple[Any, ...]) -> AnyGraph | None:
+        with self._lock:
+            return self._cached(key)
 
     def _cached(self, key: tuple[Any, ...]) -> AnyGraph | None:
         entry = self._entries.get(key)
