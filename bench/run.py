@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime
 import json
 import os
@@ -44,15 +45,9 @@ from bench.procs import (
     start_fake_model,
     start_server,
 )
-from bench.scenarios import Sizes, Target, aggregate
+from bench.scenarios import SIZES, Sizes, Target, aggregate
 
 RESULTS = ROOT / "bench" / "results"
-# Leak-check runs, threads searched and store sizes by default, for each size of run.
-DEFAULTS = {
-    "full": (10_000, 50_000, "1000,10000,100000"),
-    "quick": (300, 1_000, "200,1000"),
-    "smoke": (30, 200, "50,100"),
-}
 
 
 def log(message: str) -> None:
@@ -269,12 +264,14 @@ def main() -> None:
 
     pin_self()
     kind = "smoke" if args.smoke else "quick" if args.quick else "full"
-    default_runs, default_threads, default_items = DEFAULTS[kind]
-    sizes = getattr(Sizes, kind)(
-        leak_runs=args.runs or default_runs,
-        search_threads=args.search_threads or default_threads,
-        store_items=tuple(int(n) for n in (args.store_items or default_items).split(",")),
-    )
+    sizes = SIZES[kind]
+    if args.runs:
+        sizes = dataclasses.replace(sizes, leak_runs=args.runs)
+    if args.search_threads:
+        sizes = dataclasses.replace(sizes, search_threads=args.search_threads)
+    if args.store_items:
+        items = tuple(int(n) for n in args.store_items.split(","))
+        sizes = dataclasses.replace(sizes, store_items=items)
     started = time.monotonic()
     meta = {"size": kind, "quick": kind != "full", "reps": sizes.reps}
     results: dict[str, Any] = {"meta": machine() | meta}

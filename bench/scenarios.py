@@ -56,7 +56,7 @@ GROW = ["bench", "grow"]
 
 @dataclass
 class Sizes:
-    """How much work each measurement does; `--quick` shrinks all of it."""
+    """How much work each measurement does."""
 
     reps: int
     flow_counts: dict[int, int]
@@ -72,59 +72,56 @@ class Sizes:
     floor_runs: int
     wrk_seconds: float
 
-    @classmethod
-    def full(cls, leak_runs: int, search_threads: int, store_items: tuple[int, ...]) -> Sizes:
-        return cls(
-            reps=3,
-            flow_counts={1: 30, 10: 120, 50: 200},
-            crud_count=200,
-            leak_runs=leak_runs,
-            turns=100,
-            turn_threads=3,
-            history_sizes=(10, 100, 1000),
-            reads=40,
-            first_reads=8,
-            search_threads=search_threads,
-            store_items=store_items,
-            floor_runs=200,
-            wrk_seconds=1,
-        )
 
-    @classmethod
-    def quick(cls, leak_runs: int, search_threads: int, store_items: tuple[int, ...]) -> Sizes:
-        return cls(
-            reps=1,
-            flow_counts={1: 10, 10: 30, 50: 100},
-            crud_count=60,
-            leak_runs=leak_runs,
-            turns=20,
-            turn_threads=2,
-            history_sizes=(10, 100, 1000),
-            reads=10,
-            first_reads=3,
-            search_threads=search_threads,
-            store_items=store_items,
-            floor_runs=40,
-            wrk_seconds=1,
-        )
-
-    @classmethod
-    def smoke(cls, leak_runs: int, search_threads: int, store_items: tuple[int, ...]) -> Sizes:
-        return cls(
-            reps=1,
-            flow_counts={1: 3, 10: 10, 50: 50},
-            crud_count=20,
-            leak_runs=leak_runs,
-            turns=3,
-            turn_threads=1,
-            history_sizes=(10, 100),
-            reads=3,
-            first_reads=1,
-            search_threads=search_threads,
-            store_items=store_items,
-            floor_runs=5,
-            wrk_seconds=1,
-        )
+# How much work each size of run does. `--runs`, `--search-threads` and `--store-items`
+# override their fields.
+SIZES = {
+    "full": Sizes(
+        reps=3,
+        flow_counts={1: 30, 10: 120, 50: 200},
+        crud_count=200,
+        leak_runs=10_000,
+        turns=100,
+        turn_threads=3,
+        history_sizes=(10, 100, 1000),
+        reads=40,
+        first_reads=8,
+        search_threads=50_000,
+        store_items=(1_000, 10_000, 100_000),
+        floor_runs=200,
+        wrk_seconds=1,
+    ),
+    "quick": Sizes(
+        reps=1,
+        flow_counts={1: 10, 10: 30, 50: 100},
+        crud_count=60,
+        leak_runs=300,
+        turns=20,
+        turn_threads=2,
+        history_sizes=(10, 100, 1000),
+        reads=10,
+        first_reads=3,
+        search_threads=1_000,
+        store_items=(200, 1_000),
+        floor_runs=40,
+        wrk_seconds=1,
+    ),
+    "smoke": Sizes(
+        reps=1,
+        flow_counts={1: 3, 10: 10, 50: 50},
+        crud_count=20,
+        leak_runs=30,
+        turns=3,
+        turn_threads=1,
+        history_sizes=(10, 100),
+        reads=3,
+        first_reads=1,
+        search_threads=200,
+        store_items=(50, 100),
+        floor_runs=5,
+        wrk_seconds=1,
+    ),
+}
 
 
 @dataclass

@@ -114,18 +114,21 @@ class RenderedCache:
             self._entries.move_to_end(key)
             return found[0]
 
-    def put(self, key: tuple[str, bytes], fragment: orjson.Fragment, rendered: bytes) -> None:
+    def put(self, key: tuple[str, bytes], rendered: bytes) -> orjson.Fragment:
+        """The JSON as a fragment, kept unless it alone is larger than the cache."""
+        fragment = orjson.Fragment(rendered)
         size = len(key[1]) + len(rendered)
         if size > self._capacity:
-            return
+            return fragment
         with self._lock:
             if key in self._entries:
-                return
+                return fragment
             self._entries[key] = (fragment, size)
             self._size += size
             while self._size > self._capacity:
                 _, (_, evicted) = self._entries.popitem(last=False)
                 self._size -= evicted
+        return fragment
 
 
 class CheckpointSerializer(JsonPlusSerializer):
@@ -158,9 +161,7 @@ class CheckpointSerializer(JsonPlusSerializer):
         key = (kind, stored)
         fragment = self.rendered.get(key)
         if fragment is None:
-            rendered = dumps(super().loads_typed(data))
-            fragment = orjson.Fragment(rendered)
-            self.rendered.put(key, fragment, rendered)
+            fragment = self.rendered.put(key, dumps(super().loads_typed(data)))
         return fragment
 
 
